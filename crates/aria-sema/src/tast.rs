@@ -30,6 +30,34 @@ pub struct Program {
     pub main: FuncId,
 }
 
+impl Program {
+    /// LANGUAGE.md §7.8: a pointer, an array of wild-bearing elements, or a
+    /// struct with a wild-bearing field. Values of these types held across
+    /// an `await` pin the task to its worker.
+    pub fn is_wild_bearing(&self, ty: &Ty) -> bool {
+        is_wild_bearing(&self.structs, ty)
+    }
+}
+
+/// [`Program::is_wild_bearing`] given the struct declarations.
+pub fn is_wild_bearing(structs: &[StructInfo], ty: &Ty) -> bool {
+    fn go(structs: &[StructInfo], ty: &Ty, seen: &mut Vec<StructId>) -> bool {
+        match ty {
+            Ty::Ptr(_) => true,
+            Ty::Array(e) | Ty::Fixed(e, _) => go(structs, e, seen),
+            Ty::Struct(id) if !seen.contains(id) => {
+                seen.push(*id);
+                structs[id.0 as usize]
+                    .fields
+                    .iter()
+                    .any(|(_, f)| go(structs, f, seen))
+            }
+            _ => false,
+        }
+    }
+    go(structs, ty, &mut Vec::new())
+}
+
 #[derive(Debug, Clone)]
 pub struct StructInfo {
     pub name: String,
@@ -172,11 +200,7 @@ pub enum Pattern {
 #[derive(Debug, Clone)]
 pub enum Alt {
     Value(Expr),
-    Range {
-        lo: Expr,
-        hi: Expr,
-        inclusive: bool,
-    },
+    Range { lo: Expr, hi: Expr, inclusive: bool },
     Rel(RelOp, Expr),
 }
 
@@ -213,6 +237,9 @@ pub enum ExprKind {
     Bool(bool),
     Str(Vec<u8>),
     Nil,
+    /// The zero value of `self.ty` (LANGUAGE.md §2: empty string, a new
+    /// empty array, a zeroed struct, null handle...).
+    Zero,
     /// `NULL` as a pointer (type `Ptr`).
     Null,
     Template(Vec<TemplatePart>),
