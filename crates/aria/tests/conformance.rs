@@ -1,0 +1,458 @@
+//! Conformance suite: runs every `tests/programs/**/*.aria` through the real
+//! `aria` binary (`aria run FILE`, one process per program) and checks the
+//! expectations stated in the program's header comments. See
+//! `tests/programs/README.md` for the header format.
+//!
+//! Environment:
+//! - `ARIA_TEST_FILTER=substr`  only programs whose relative path contains `substr`
+//! - `ARIA_ASYNC=1`             also run the programs under `tests/programs/async/`
+//! - `ARIA_TEST_TIMEOUT=secs`   per-run timeout (default 20)
+//! - `ARIA_TEST_JOBS=n`         parallel runs (default: available cores)
+//! - `ARIA_BIN=path`            run another `aria` binary instead of this build's
+
+use std::collections::VecDeque;
+use std::fs;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// Expectations parsed from a program's header.
+#[derive(Debug, Default, Clone)]
+struct Spec {
+    exit: i32,
+    stdout: Vec<u8>,
+    stderr: Vec<String>,
+    errors: Vec<String>,
+    warnings: Vec<String>,
+    threads: Vec<String>,
+    args: Vec<String>,
+}
+
+/// One run of one program (an async program runs once per `threads` value).
+#[derive(Debug, Clone)]
+struct Case {
+    path: PathBuf,
+    name: String,
+    threads: Option<String>,
+    spec: Spec,
+}
+
+struct Outcome {
+    status: Option<ExitStatus>,
+    timed_out: bool,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+    elapsed: Duration,
+}
+
+fn programs_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/programs")
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = match fs::read_dir(dir) {
+        Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+        Err(_) => return,
+    };
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            collect(&p, out);
+        } else if p.extension().map_or(false, |e| e == "aria") {
+            out.push(p);
+        }
+    }
+}
+
+/// Header = the leading lines of the file that are `//` comments (blank lines
+/// allowed in between); directives are `// key: value`.
+fn parse_header(path: &Path, src: &str) -> Result<Spec, String> {
+    let mut spec = Spec::default();
+    for line in src.lines() {
+        let t = line.trim();
+        if t.is_empty() {
+            continue;
+        }
+        let Some(body) = t.strip_prefix("//") else {
+            break;
+        };
+        let body = body.trim();
+        let Some((key, value)) = body.split_once(':') else {
+            continue;
+        };
+        let key = key.trim();
+        let value = value.trim();
+        match key {
+            "expect-exit" => {
+                spec.exit = value
+                    .parse()
+                    .map_err(|_| format!("bad expect-exit value {value:?}"))?
+            }
+            "expect-stderr" => spec.stderr.push(value.to_string()),
+            "expect-error" => spec.errors.push(value.to_string()),
+            "expect-warning" => spec.warnings.push(value.to_string()),
+            "threads" => {
+                spec.threads = value
+                    .split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            }
+            "args" => spec.args = value.split_whitespace().map(String::from).collect(),
+            k if k.starts_with("expect") => return Err(format!("unknown header key {k:?}")),
+            _ => {}
+        }
+    }
+    let out = path.with_extension("out");
+    if out.exists() {
+        spec.stdout = fs::read(&out).map_err(|e| format!("cannot read {}: {e}", out.display()))?;
+    }
+    if !spec.errors.is_empty() {
+        spec.exit = 1;
+        if !spec.stdout.is_empty() {
+            return Err("expect-error program with a non-empty .out file".into());
+        }
+    }
+    Ok(spec)
+}
+
+fn drain<R: Read + Send + 'static>(r: Option<R>) -> thread::JoinHandle<Vec<u8>> {
+    thread::spawn(move || {
+        let mut buf = Vec::new();
+        if let Some(mut r) = r {
+            let _ = r.read_to_end(&mut buf);
+        }
+        buf
+    })
+}
+
+fn kill(child: &mut Child) {
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+fn run(case: &Case, timeout: Duration) -> Result<Outcome, String> {
+    let bin = std::env::var_os("ARIA_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_aria").into());
+    let mut cmd = Command::new(bin);
+    cmd.arg("run").arg(&case.path).args(&case.spec.args);
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd.env_remove("ARIA_THREADS");
+    if let Some(t) = &case.threads {
+        cmd.env("ARIA_THREADS", t);
+    }
+    let start = Instant::now();
+    let mut child = cmd.spawn().map_err(|e| format!("cannot spawn aria: {e}"))?;
+    let out = drain(child.stdout.take());
+    let err = drain(child.stderr.take());
+    let mut timed_out = false;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(s)) => break Some(s),
+            Ok(None) => {
+                if start.elapsed() >= timeout {
+                    timed_out = true;
+                    kill(&mut child);
+                    break None;
+                }
+                thread::sleep(Duration::from_millis(5));
+            }
+            Err(e) => {
+                kill(&mut child);
+                return Err(format!("wait failed: {e}"));
+            }
+        }
+    };
+    let elapsed = start.elapsed();
+    // A grandchild could keep the pipes open after a kill; don't hang on it.
+    let stdout = join_with_timeout(out, Duration::from_secs(2));
+    let stderr = join_with_timeout(err, Duration::from_secs(2));
+    Ok(Outcome {
+        status,
+        timed_out,
+        stdout,
+        stderr,
+        elapsed,
+    })
+}
+
+fn join_with_timeout(h: thread::JoinHandle<Vec<u8>>, limit: Duration) -> Vec<u8> {
+    let start = Instant::now();
+    while !h.is_finished() {
+        if start.elapsed() > limit {
+            return b"<output pipe still open after the process ended>".to_vec();
+        }
+        thread::sleep(Duration::from_millis(5));
+    }
+    h.join().unwrap_or_default()
+}
+
+fn describe_status(s: &Option<ExitStatus>) -> String {
+    match s {
+        None => "none".into(),
+        Some(s) => match s.code() {
+            Some(c) => c.to_string(),
+            None => {
+                #[cfg(unix)]
+                {
+                    use std::os::unix::process::ExitStatusExt;
+                    if let Some(sig) = s.signal() {
+                        return format!("killed by signal {sig}");
+                    }
+                }
+                format!("{s}")
+            }
+        },
+    }
+}
+
+fn show(bytes: &[u8]) -> String {
+    format!("{:?}", String::from_utf8_lossy(bytes))
+}
+
+fn excerpt(bytes: &[u8], max_lines: usize) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let lines: Vec<&str> = text.lines().collect();
+    let mut s = String::new();
+    for l in lines.iter().take(max_lines) {
+        s.push_str("        | ");
+        s.push_str(l);
+        s.push('\n');
+    }
+    if lines.len() > max_lines {
+        s.push_str(&format!(
+            "        | ... ({} more lines)\n",
+            lines.len() - max_lines
+        ));
+    }
+    s
+}
+
+/// Line diff: the first differing line with a little context.
+fn stdout_diff(expected: &[u8], actual: &[u8]) -> String {
+    let e = String::from_utf8_lossy(expected);
+    let a = String::from_utf8_lossy(actual);
+    let el: Vec<&str> = e.split_inclusive('\n').collect();
+    let al: Vec<&str> = a.split_inclusive('\n').collect();
+    let first = (0..el.len().max(al.len()))
+        .find(|&i| el.get(i) != al.get(i))
+        .unwrap_or(0);
+    let mut s = format!(
+        "    stdout differs at line {} (expected {} lines, got {}):\n",
+        first + 1,
+        el.len(),
+        al.len()
+    );
+    let from = first.saturating_sub(2);
+    for i in from..first {
+        s.push_str(&format!("        {:>4}   {:?}\n", i + 1, el[i]));
+    }
+    let to = (first + 3).min(el.len().max(al.len()));
+    for i in first..to {
+        if i > first && el.get(i) == al.get(i) {
+            s.push_str(&format!("        {:>4}   {:?}\n", i + 1, el[i]));
+            continue;
+        }
+        match el.get(i) {
+            Some(l) => s.push_str(&format!("        {:>4} - {:?}\n", i + 1, l)),
+            None => s.push_str(&format!(
+                "        {:>4} - <end of expected output>\n",
+                i + 1
+            )),
+        }
+        match al.get(i) {
+            Some(l) => s.push_str(&format!("        {:>4} + {:?}\n", i + 1, l)),
+            None => s.push_str(&format!("        {:>4} + <end of actual output>\n", i + 1)),
+        }
+    }
+    s
+}
+
+/// Returns None on success, Some(report) on failure. The report's first line is
+/// `FAIL <path>: <summary>`; indented detail lines follow.
+fn check(case: &Case, o: &Outcome, timeout: Duration) -> Option<String> {
+    let spec = &case.spec;
+    let mut summary: Vec<String> = Vec::new();
+    let mut details = String::new();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    if o.timed_out {
+        summary.push(format!("timed out after {}s (killed)", timeout.as_secs()));
+    } else {
+        let code = o.status.as_ref().and_then(|s| s.code());
+        if code != Some(spec.exit) {
+            summary.push(format!(
+                "exit status expected {}, got {}",
+                spec.exit,
+                describe_status(&o.status)
+            ));
+        }
+    }
+    if o.stdout != spec.stdout {
+        if spec.stdout.is_empty() {
+            summary.push("expected no stdout".into());
+            details.push_str(&format!(
+                "    got {} bytes of stdout: {}\n",
+                o.stdout.len(),
+                show(&o.stdout[..o.stdout.len().min(300)])
+            ));
+        } else {
+            summary.push("stdout differs".into());
+            details.push_str(&stdout_diff(&spec.stdout, &o.stdout));
+        }
+    }
+    for code in &spec.errors {
+        let needle = format!("error[{code}]");
+        if !stderr.contains(&needle) {
+            summary.push(format!("stderr lacks `{needle}`"));
+        }
+    }
+    for code in &spec.warnings {
+        let needle = format!("warning[{code}]");
+        if !stderr.contains(&needle) {
+            summary.push(format!("stderr lacks `{needle}`"));
+        }
+    }
+    for sub in &spec.stderr {
+        if !stderr.contains(sub.as_str()) {
+            summary.push(format!("stderr lacks {sub:?}"));
+        }
+    }
+    if summary.is_empty() {
+        return None;
+    }
+    let mut r = format!("FAIL {}: {}\n", case.name, summary.join("; "));
+    r.push_str(&details);
+    if !o.stderr.is_empty() {
+        r.push_str("    stderr:\n");
+        r.push_str(&excerpt(&o.stderr, 8));
+    }
+    Some(r)
+}
+
+#[test]
+fn conformance() {
+    let root = programs_dir();
+    let root = root.canonicalize().unwrap_or(root);
+    let filter = std::env::var("ARIA_TEST_FILTER")
+        .ok()
+        .filter(|f| !f.is_empty());
+    let with_async = std::env::var("ARIA_ASYNC").map_or(false, |v| v == "1");
+    let timeout = Duration::from_secs(
+        std::env::var("ARIA_TEST_TIMEOUT")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(20),
+    );
+    let jobs = std::env::var("ARIA_TEST_JOBS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n: &usize| n > 0)
+        .unwrap_or_else(|| thread::available_parallelism().map_or(2, |n| n.get()));
+
+    let mut files = Vec::new();
+    collect(&root, &mut files);
+    // libtest may have printed `test conformance ... ` without a newline.
+    let _ = writeln!(io::stdout());
+
+    let mut cases = Vec::new();
+    let mut failures: Vec<String> = Vec::new();
+    for path in files {
+        let rel = path
+            .strip_prefix(&root)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .replace('\\', "/");
+        if rel.split('/').next() == Some("async") && !with_async {
+            continue;
+        }
+        if let Some(f) = &filter {
+            if !rel.contains(f.as_str()) {
+                continue;
+            }
+        }
+        let spec = match fs::read_to_string(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|src| parse_header(&path, &src))
+        {
+            Ok(s) => s,
+            Err(e) => {
+                failures.push(format!("FAIL {rel}: bad test header: {e}\n"));
+                continue;
+            }
+        };
+        if spec.threads.is_empty() {
+            cases.push(Case {
+                path: path.clone(),
+                name: rel.clone(),
+                threads: None,
+                spec,
+            });
+        } else {
+            for t in &spec.threads {
+                cases.push(Case {
+                    path: path.clone(),
+                    name: format!("{rel} [ARIA_THREADS={t}]"),
+                    threads: Some(t.clone()),
+                    spec: spec.clone(),
+                });
+            }
+        }
+    }
+
+    let total = cases.len() + failures.len();
+    let queue = Arc::new(Mutex::new(cases.into_iter().collect::<VecDeque<Case>>()));
+    let results: Arc<Mutex<Vec<(String, Option<String>)>>> = Arc::new(Mutex::new(Vec::new()));
+    let workers: Vec<_> = (0..jobs)
+        .map(|_| {
+            let queue = Arc::clone(&queue);
+            let results = Arc::clone(&results);
+            thread::spawn(move || loop {
+                let Some(case) = queue.lock().unwrap().pop_front() else {
+                    break;
+                };
+                let verdict = match run(&case, timeout) {
+                    Ok(o) => {
+                        let v = check(&case, &o, timeout);
+                        if v.is_none() && o.elapsed > Duration::from_secs(5) {
+                            let _ = writeln!(
+                                io::stdout(),
+                                "slow: {} took {:.1}s",
+                                case.name,
+                                o.elapsed.as_secs_f64()
+                            );
+                        }
+                        v
+                    }
+                    Err(e) => Some(format!("FAIL {}: {e}\n", case.name)),
+                };
+                if let Some(r) = &verdict {
+                    // Direct writes are not captured by libtest: failures show up live.
+                    let _ = io::stdout().lock().write_all(r.as_bytes());
+                }
+                results.lock().unwrap().push((case.name.clone(), verdict));
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().expect("worker thread panicked");
+    }
+
+    for f in &failures {
+        let _ = io::stdout().lock().write_all(f.as_bytes());
+    }
+    let results = results.lock().unwrap();
+    let failed = failures.len() + results.iter().filter(|(_, v)| v.is_some()).count();
+    let passed = total - failed;
+    let _ = writeln!(io::stdout(), "{passed} passed, {failed} failed");
+    let _ = io::stdout().flush();
+    assert!(
+        total > 0 || filter.is_some(),
+        "no conformance programs found under {}",
+        root.display()
+    );
+    assert_eq!(failed, 0, "{failed} conformance program(s) failed");
+}
