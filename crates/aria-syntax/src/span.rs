@@ -47,7 +47,10 @@ impl LineIndex {
             Ok(l) => l,
             Err(l) => l - 1,
         };
-        (line as u32 + 1, (offset - self.line_starts[line]) as u32 + 1)
+        (
+            line as u32 + 1,
+            (offset - self.line_starts[line]) as u32 + 1,
+        )
     }
 
     /// Byte range of the given 1-based line, without its newline.

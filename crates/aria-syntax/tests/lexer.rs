@@ -189,3 +189,19 @@ fn spans_and_token_dump() {
          2:11 template_end\n2:12 punct ;\n2:13 eof\n"
     );
 }
+
+#[test]
+fn every_reserved_word_is_a_keyword() {
+    let words = "alloc async await bool break chan Chan const continue defer else end ERR fail fall \
+                 false flt32 flt64 for func if int8 int16 int32 int64 is NIL NULL pass pick return \
+                 string struct Task tbb8 tbb16 tbb32 tbb64 TcpConn TcpListener then till true uint8 \
+                 uint16 uint32 uint64 void when while wild loop use mod pub extern";
+    for word in words.split_whitespace() {
+        let kw = Kw::lookup(word.as_bytes()).unwrap_or_else(|| panic!("{word}"));
+        assert_eq!(kw.as_str(), word);
+        let later = ["loop", "use", "mod", "pub", "extern"].contains(&word);
+        assert_eq!(kw.is_reserved_for_later(), later, "{word}");
+    }
+    assert_eq!(Kw::lookup(b"result"), None);
+    assert_eq!(Kw::lookup(b"Int32"), None);
+}

@@ -204,6 +204,21 @@ fn mutation_fuzz_never_panics() {
     );
 }
 
+#[test]
+fn fragment_soup_never_panics() {
+    let mut rng = Rng(0x1234_5678_9abc_def1);
+    for _ in 0..5_000 {
+        let mut src = String::new();
+        for _ in 0..1 + rng.below(300) {
+            src.push_str(FRAGMENTS[rng.below(FRAGMENTS.len())]);
+            if rng.below(3) == 0 {
+                src.push(' ');
+            }
+        }
+        check(src.as_bytes());
+    }
+}
+
 /// Runs `f` on a thread with the default test-thread stack (2 MiB).
 fn on_small_stack(f: impl FnOnce() + Send + 'static) {
     std::thread::Builder::new()
