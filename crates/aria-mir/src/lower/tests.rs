@@ -1,0 +1,563 @@
+//! Lowering tests: programs from source text (parser + sema + lowering),
+//! checked with `validate` and by the shape of the MIR they produce.
+
+use crate::mir::*;
+use crate::validate::validate;
+use aria_syntax::Severity;
+use std::path::{Path, PathBuf};
+
+fn check(src: &str) -> Result<aria_sema::tast::Program, String> {
+    let (ast, diags) = aria_syntax::parse(src.as_bytes());
+    let errs: Vec<_> = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .collect();
+    if !errs.is_empty() {
+        return Err(format!("parse errors: {errs:?}"));
+    }
+    let (prog, diags) = aria_sema::check_source(&ast, src.as_bytes());
+    prog.ok_or_else(|| format!("sema errors: {diags:?}"))
+}
+
+/// Lowers and validates `src`; panics on any error.
+fn lower_ok(src: &str) -> Program {
+    let tast = check(src).unwrap();
+    let p = super::lower(&tast, "t.aria", src).unwrap_or_else(|e| panic!("lowering: {e}"));
+    if let Err(e) = validate(&p) {
+        panic!("invalid MIR: {e}\n{p}");
+    }
+    p
+}
+
+fn func<'p>(p: &'p Program, name: &str) -> &'p Function {
+    p.funcs
+        .iter()
+        .find(|f| f.name == name)
+        .unwrap_or_else(|| panic!("no function {name}"))
+}
+
+fn runtime_calls(f: &Function) -> Vec<&str> {
+    f.blocks
+        .iter()
+        .flat_map(|b| &b.stmts)
+        .filter_map(|s| match s {
+            Stmt::Call(_, Callee::Runtime(n, _), _) => Some(*n),
+            _ => None,
+        })
+        .collect()
+}
+
+fn count(f: &Function, name: &str) -> usize {
+    runtime_calls(f).iter().filter(|n| **n == name).count()
+}
+
+fn has_int(f: &Function, v: i64) -> bool {
+    let text = format!("{:?}", f.blocks);
+    text.contains(&format!("Int({v}, I64)"))
+}
+
+fn data_strings(p: &Program) -> Vec<String> {
+    p.data
+        .iter()
+        .map(|d| String::from_utf8_lossy(&d.bytes).into_owned())
+        .collect()
+}
+
+// ---- the conformance corpus ---------------------------------------------
+
+fn aria_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            aria_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "aria") {
+            out.push(p);
+        }
+    }
+}
+
+/// Every conformance program that sema accepts lowers to valid MIR, or is
+/// refused only for the async features of the next stage.
+#[test]
+fn corpus_lowers_to_valid_mir() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/programs");
+    let mut files = Vec::new();
+    aria_files(&root, &mut files);
+    files.sort();
+    let (mut lowered, mut deferred, mut failures) = (0, 0, Vec::new());
+    for f in &files {
+        let src = std::fs::read_to_string(f).unwrap();
+        let Ok(tast) = check(&src) else {
+            continue;
+        };
+        match super::lower(&tast, "t.aria", &src) {
+            Ok(p) => match validate(&p) {
+                Ok(()) => lowered += 1,
+                Err(e) => failures.push(format!("{}: invalid MIR: {e}", f.display())),
+            },
+            Err(e) if e.contains("not supported yet") => deferred += 1,
+            Err(e) => failures.push(format!("{}: {e}", f.display())),
+        }
+    }
+    eprintln!("corpus: {lowered} lowered, {deferred} need async");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+// ---- shapes -------------------------------------------------------------
+
+#[test]
+fn hello_prints_an_immortal_literal() {
+    let p = lower_ok(r#"func:main = int32() { println("Hello, Aria!"); pass(0); };"#);
+    let main = func(&p, "aria.main");
+    assert_eq!(count(main, "aria_print"), 1);
+    assert_eq!(count(main, "aria_retain") + count(main, "aria_release"), 0);
+    let lit = p
+        .data
+        .iter()
+        .find(|d| d.bytes.ends_with(b"Hello, Aria!"))
+        .unwrap();
+    assert_eq!(&lit.bytes[0..8], &(-1i64).to_le_bytes());
+    assert_eq!(&lit.bytes[8..12], &1u32.to_le_bytes());
+    assert_eq!(&lit.bytes[16..24], &12i64.to_le_bytes());
+    assert_eq!(p.main_kind, 1);
+    assert_eq!(p.funcs[p.main.0 as usize].name, "__aria_main");
+    assert!(p.data[p.file.0 as usize].bytes == b"t.aria\0");
+}
+
+#[test]
+fn division_checks_zero_and_locates_the_panic() {
+    let src = "func:f = int32(int32:a, int32:b) {\n    pass(a / b);\n};\n\
+               func:main = int32() { pass(f(1, 1)); };";
+    let p = lower_ok(src);
+    let f = func(&p, "aria.f");
+    assert_eq!(count(f, "aria_panic_raise"), 1);
+    assert!(has_int(f, -101));
+    assert!(count(f, "aria_panic_locate") >= 1);
+    assert!(data_strings(&p).iter().any(|s| s == "t.aria:2:10 in f\0"));
+    assert!(data_strings(&p)
+        .iter()
+        .any(|s| s.ends_with("division by zero")));
+}
+
+#[test]
+fn calls_check_err_then_panicking() {
+    let p = lower_ok(
+        "func:g = int32() { pass(1); };\n\
+         func:main = int32() { int32:x = g(); pass(x); };",
+    );
+    let main = func(&p, "aria.main");
+    assert_eq!(count(main, "aria_panicking"), 1);
+    assert_eq!(count(main, "aria_panic_unwrap"), 1);
+    let name = p
+        .data
+        .iter()
+        .any(|d| d.bytes.ends_with(b"g") && d.bytes.len() == 25);
+    assert!(name, "unwrap names the callee with a string object");
+}
+
+#[test]
+fn propagation_returns_the_code() {
+    let p = lower_ok(
+        "func:g = int32() { fail(3); };\n\
+         func:h = int32() { int32:x = g()?; pass(x + 1); };\n\
+         func:main = int32() { pass(h() ? 0); };",
+    );
+    let h = func(&p, "aria.h");
+    assert_eq!(count(h, "aria_panic_unwrap"), 0);
+    let returns: Vec<_> = h
+        .blocks
+        .iter()
+        .filter(|b| matches!(b.term, Terminator::Return(..)))
+        .collect();
+    assert!(returns.len() >= 2);
+    let g = func(&p, "aria.g");
+    // A constant non-zero code needs no run-time zero check.
+    assert_eq!(count(g, "aria_panic_raise"), 0);
+}
+
+#[test]
+fn managed_locals_are_released() {
+    let p = lower_ok(
+        r#"func:main = int32() {
+            string:a = "a";
+            string:s = a + "b";
+            int32[]:xs = [1, 2];
+            println(s);
+            pass(0);
+        };"#,
+    );
+    let main = func(&p, "aria.main");
+    assert_eq!(count(main, "aria_str_concat"), 1);
+    assert_eq!(count(main, "aria_array_new"), 1);
+    assert!(count(main, "aria_release") >= 2);
+}
+
+#[test]
+fn struct_copy_is_copy_on_write() {
+    let p = lower_ok(
+        r#"struct:Point { int32:x, int32:y };
+        func:main = int32() {
+            Point:p = Point{x: 3, y: -4};
+            Point:q = p;
+            q.x = 10;
+            println(p.x);
+            pass(0);
+        };"#,
+    );
+    let main = func(&p, "aria.main");
+    assert_eq!(count(main, "aria_struct_new"), 1);
+    assert_eq!(count(main, "aria_struct_unique"), 1);
+    assert!(count(main, "aria_retain") >= 1, "the copy retains");
+}
+
+#[test]
+fn nested_writes_unique_every_value_container() {
+    let p = lower_ok(
+        r#"struct:P { int32:x, int32:y };
+        struct:Line { P:from, P:to };
+        func:main = int32() {
+            Line:l = Line{};
+            l.from.y = 3;
+            P[]:pts = [P{x: 1}];
+            pts[0].x = 5;
+            int32[3][4]:grid;
+            grid[1][2] = 7;
+            pass(0);
+        };"#,
+    );
+    let main = func(&p, "aria.main");
+    // l and l.from; pts[0] (the dynamic array itself is not uniqued).
+    assert_eq!(count(main, "aria_struct_unique"), 3);
+    // grid and grid[1].
+    assert_eq!(count(main, "aria_array_unique"), 2);
+}
+
+#[test]
+fn closures_capture_cells() {
+    let p = lower_ok(
+        r#"func:make_counter = func<int32()>() {
+            int32:count = 0;
+            func:next = int32() { count = count + 1; pass(count); };
+            pass(next);
+        };
+        func:main = int32() {
+            func<int32()>:c = make_counter();
+            println(c());
+            pass(0);
+        };"#,
+    );
+    let mk = func(&p, "aria.make_counter");
+    assert_eq!(count(mk, "aria_cell_new"), 1);
+    assert_eq!(count(mk, "aria_closure_new"), 1);
+    let lambda = p
+        .funcs
+        .iter()
+        .find(|f| f.name.starts_with("aria.next."))
+        .unwrap();
+    // Loads its capture from env + 40 and retains the cell.
+    let text = format!("{:?}", lambda.blocks[0]);
+    assert!(text.contains("Load(I64, Local(Local(0)), 40)"), "{text}");
+    let main = func(&p, "aria.main");
+    let indirect = main
+        .blocks
+        .iter()
+        .flat_map(|b| &b.stmts)
+        .any(|s| matches!(s, Stmt::Call(_, Callee::Indirect(..), _)));
+    assert!(indirect);
+    assert!(has_int(main, -105), "null closure check");
+}
+
+#[test]
+fn defers_run_on_every_exit() {
+    let p = lower_ok(
+        r#"func:f = int32(int32:x) {
+            defer { println("d"); }
+            if (x > 0) { pass(1); }
+            if (x < 0) { fail(2); }
+            pass(0);
+        };
+        func:main = int32() { pass(f(1) ? 0); };"#,
+    );
+    let f = func(&p, "aria.f");
+    // The shared exit block runs the defer for pass and fail alike; the
+    // unwinding path (no call here can panic) is absent.
+    assert_eq!(count(f, "aria_print"), 1);
+}
+
+#[test]
+fn defer_in_loop_runs_per_iteration_and_on_break() {
+    let p = lower_ok(
+        r#"func:main = int32() {
+            for (int32:i = 0; i < 10; i++) {
+                defer { print(`d&{i}.`); }
+                if (i == 1) { continue; }
+                if (i == 3) { break; }
+            }
+            pass(0);
+        };"#,
+    );
+    let main = func(&p, "aria.main");
+    // Normal end, continue, break.
+    assert_eq!(count(main, "aria_print"), 3);
+}
+
+#[test]
+fn till_checks_its_step() {
+    let p = lower_ok(
+        r#"func:main = int32() {
+            int64:step = -3;
+            till(10, step) { print(`(&{$})`); }
+            till(4, 1) { print(`(&{$})`); }
+            pass(0);
+        };"#,
+    );
+    let main = func(&p, "aria.main");
+    // Only the variable step needs the run-time check.
+    assert_eq!(count(main, "aria_panic_raise"), 1);
+    assert!(has_int(main, -106));
+    assert!(data_strings(&p)
+        .iter()
+        .any(|s| s.ends_with("till step is zero")));
+}
+
+#[test]
+fn tbb_arithmetic_is_inline() {
+    let p = lower_ok(
+        r#"func:main = int32() {
+            tbb8:t = 100;
+            tbb8:over = t + 50;
+            println(over);
+            pass(0);
+        };"#,
+    );
+    let main = func(&p, "aria.main");
+    assert_eq!(count(main, "aria_fmt_tbb"), 1);
+    let text = format!("{:?}", main.blocks);
+    assert!(text.contains("Int(-128, I8)"), "ERR sentinel of tbb8");
+}
+
+#[test]
+fn pick_with_fall_and_strings() {
+    let p = lower_ok(
+        r#"func:classify = string(int32:n) {
+            string:label = "";
+            pick (n) {
+                (0) { label = "zero"; },
+                (1..9) { label = "digit"; fall(loud); },
+                (<0) { label = "negative"; },
+                (*) { label = "other"; },
+                loud:(!) { label = label + "!"; }
+            }
+            pass(label);
+        };
+        func:s = int32(string:x) {
+            pick (x) { ("a", "b") { pass(1); }, (*) { pass(2); } }
+        };
+        func:main = int32() { println(classify(3)); pass(s("a")); };"#,
+    );
+    let s = func(&p, "aria.s");
+    assert_eq!(count(s, "aria_str_eq"), 2);
+}
+
+#[test]
+fn when_then_end() {
+    lower_ok(
+        r#"func:main = int32() {
+            int32:k = 0;
+            when (k < 3) { k++; } then { println(`then: k=&{k}`); } end { println("end"); }
+            pass(0);
+        };"#,
+    );
+}
+
+#[test]
+fn results_as_values() {
+    let p = lower_ok(
+        r#"func:divide = int32(int32:a, int32:b) {
+            if (b == 0) { fail(22); }
+            pass(a / b);
+        };
+        func:main = int32() {
+            result:r = divide(7, 0);
+            println(`err=&{r.err} val=&{r.val}`);
+            println(`default: &{divide(1, 0) ? -1}`);
+            pass(0);
+        };"#,
+    );
+    let main = func(&p, "aria.main");
+    // `r.val` of a failure is read as stored; `?` evaluates the default
+    // only on failure.
+    assert_eq!(count(main, "aria_fmt_int"), 3);
+    assert_eq!(count(main, "aria_panic_unwrap"), 0);
+}
+
+#[test]
+fn exit_and_nil_main() {
+    let p = lower_ok("func:main = NIL() { exit(3); };");
+    assert_eq!(p.main_kind, 0);
+    let main = func(&p, "aria.main");
+    assert_eq!(count(main, "aria_exit"), 1);
+    assert!(main
+        .blocks
+        .iter()
+        .any(|b| b.term == Terminator::Unreachable));
+}
+
+#[test]
+fn globals_are_data_slots() {
+    let p = lower_ok(
+        r#"int32:counter = 5;
+        string:name = "x";
+        func:main = int32() { counter = counter + 1; println(name); pass(counter); };"#,
+    );
+    let globals: Vec<_> = p.data.iter().filter(|d| d.writable).collect();
+    assert_eq!(globals.len(), 2);
+    let init = &p.funcs[p.init.0 as usize];
+    let stores = init
+        .blocks
+        .iter()
+        .flat_map(|b| &b.stmts)
+        .filter(|s| matches!(s, Stmt::Store(Operand::DataAddr(_), 0, _)))
+        .count();
+    assert!(stores >= 2);
+}
+
+#[test]
+fn async_is_refused_for_now() {
+    let src = "async func:f = int32() { pass(1); };\n\
+               func:main = int32() { pass(f().await()); };";
+    let tast = check(src).unwrap();
+    let e = super::lower(&tast, "t.aria", src).unwrap_err();
+    assert!(e.contains("async functions are not supported yet"), "{e}");
+}
+
+#[test]
+fn display_is_readable() {
+    let p = lower_ok("func:main = int32() { pass(1 + 2); };");
+    let text = p.to_string();
+    assert!(text.contains("fn aria.main(_0: i64) -> i32 {"), "{text}");
+    assert!(text.contains("fn __aria_main("), "{text}");
+    assert!(text.contains("return "), "{text}");
+}
+
+#[test]
+fn for_variable_gets_a_fresh_cell_per_iteration() {
+    let p = lower_ok(
+        r#"func:main = int32() {
+            func<int32()>[]:fs = [];
+            for (int32:i = 0; i < 3; i++) { fs.push(int32() { pass(i); }); }
+            pass(fs[2]());
+        };"#,
+    );
+    let main = func(&p, "aria.main");
+    // One cell at the declaration, one per iteration before `update`.
+    assert_eq!(count(main, "aria_cell_new"), 2);
+}
+
+#[test]
+fn wild_memory_is_raw() {
+    let p = lower_ok(
+        r#"struct:V { int32:x, flt64:w };
+        func:main = int32() {
+            wild V@:p = alloc<V>(3);
+            p[1].x = 5;
+            p->w = 2.5;
+            int32:y = p[1].x;
+            free(p);
+            pass(y);
+        };"#,
+    );
+    let main = func(&p, "aria.main");
+    assert_eq!(count(main, "aria_alloc"), 1);
+    assert_eq!(count(main, "aria_free"), 1);
+    assert_eq!(
+        count(main, "aria_struct_new"),
+        0,
+        "fields are read in place"
+    );
+    let text = format!("{:?}", main.blocks);
+    assert!(
+        text.contains("Int(16, I64)"),
+        "struct elements are 8 bytes per field"
+    );
+}
+
+#[test]
+fn exits_share_their_cleanup_code() {
+    let p = lower_ok(
+        r#"func:g = int32(int32:x) { pass(x); };
+        func:f = int32() {
+            defer { println("bye"); }
+            int32:a = g(1);
+            int32:b = g(2);
+            int32:c = g(3);
+            if (a > b) { pass(a); }
+            pass(a + b + c);
+        };
+        func:main = int32() { pass(f()); };"#,
+    );
+    let f = func(&p, "aria.f");
+    // Once for leaving, once for unwinding, however many calls and passes.
+    assert_eq!(count(f, "aria_print"), 2);
+}
+
+#[test]
+fn unwinding_releases_live_temporaries() {
+    let p = lower_ok(
+        r#"func:g = int32() { pass(1); };
+        func:h = string(string:a, int32:b) { pass(a); };
+        func:main = int32() {
+            string:s = "x";
+            println(h(s + "y", g()));
+            pass(0);
+        };"#,
+    );
+    let main = func(&p, "aria.main");
+    let unwind_blocks: Vec<&Block> = main
+        .blocks
+        .iter()
+        .filter(|b| runtime_calls_in(b).contains(&"aria_panic_suspend"))
+        .collect();
+    // The concatenation is pending while `g()` runs: its unwinding path
+    // releases it and `s`; another one (after `h`) releases only `s`.
+    let releases: Vec<usize> = unwind_blocks
+        .iter()
+        .map(|b| {
+            runtime_calls_in(b)
+                .iter()
+                .filter(|n| **n == "aria_release")
+                .count()
+        })
+        .collect();
+    assert!(releases.contains(&2), "{releases:?}");
+}
+
+fn runtime_calls_in(b: &Block) -> Vec<&str> {
+    b.stmts
+        .iter()
+        .filter_map(|s| match s {
+            Stmt::Call(_, Callee::Runtime(n, _), _) => Some(*n),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn validate_rejects_ill_typed_mir() {
+    let mut p = lower_ok("func:main = int32() { pass(1); };");
+    let main = p.funcs.iter_mut().find(|f| f.name == "aria.main").unwrap();
+    main.blocks[0].term = Terminator::Return(Operand::Int(0, MTy::I64), Operand::Int(1, MTy::I8));
+    let e = validate(&p).unwrap_err();
+    assert!(e.contains("returned val"), "{e}");
+    let mut p = lower_ok("func:main = int32() { pass(1); };");
+    p.funcs[0].blocks[0].stmts.push(Stmt::Call(
+        vec![],
+        Callee::Runtime("aria_print", vec![]),
+        vec![Operand::Int(0, MTy::I64)],
+    ));
+    let e = validate(&p).unwrap_err();
+    assert!(e.contains("arguments"), "{e}");
+}
