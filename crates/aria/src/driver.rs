@@ -89,7 +89,9 @@ fn front_end(src: &Source) -> Result<aria_sema::tast::Program, i32> {
         diagnostics::print(&mut diags, file, &src.bytes);
         return Err(STATUS_ERROR);
     }
-    let (typed, mut sema_diags) = guarded("the type checker", file, || aria_sema::check(&ast))?;
+    let (typed, mut sema_diags) = guarded("the type checker", file, || {
+        aria_sema::check_source(&ast, &src.bytes)
+    })?;
     diags.append(&mut sema_diags);
     diagnostics::print(&mut diags, file, &src.bytes);
     if has_errors(&diags) {
