@@ -7,6 +7,7 @@
 
 pub mod ast;
 pub mod diag;
+pub mod fuzz;
 pub mod dump;
 pub mod lexer;
 pub mod parser;
