@@ -119,6 +119,22 @@ pub unsafe extern "C" fn aria_main(
     main_kind: i32,
     file: *const c_char,
 ) -> ! {
+    // SAFETY: caller contract.
+    unsafe { enter_program(file) };
+    // SAFETY: caller contract.
+    let status = unsafe { run_program(init_globals, main, main_kind) };
+    // LANGUAGE.md §7.9: incomplete tasks are cancelled and unwind first.
+    crate::sched::shutdown::shutdown_for_exit();
+    exit_process(status)
+}
+
+/// Common start of `aria_main` and `aria_main_async`: the clock starts,
+/// the program's file name is recorded for reports, and this thread becomes
+/// the main thread whose deadlocks are detected (LANGUAGE.md §7.10).
+///
+/// # Safety
+/// `file` is null or NUL-terminated.
+pub(crate) unsafe fn enter_program(file: *const c_char) {
     start_clock();
     if !file.is_null() {
         // SAFETY: caller contract.
@@ -127,9 +143,7 @@ pub unsafe extern "C" fn aria_main(
             .into_owned();
         let _ = PROGRAM_FILE.set(f);
     }
-    // SAFETY: caller contract.
-    let status = unsafe { run_program(init_globals, main, main_kind) };
-    exit_process(status)
+    crate::sched::deadlock::enter_program();
 }
 
 #[cfg(test)]

@@ -17,6 +17,9 @@
 #![warn(unsafe_op_in_unsafe_fn)]
 
 pub mod array;
+pub mod async_main;
+pub mod asynclib;
+pub mod capi;
 pub mod closure;
 pub mod entry;
 pub mod format;
@@ -28,9 +31,12 @@ pub mod output;
 pub mod panic;
 pub mod parse;
 pub mod process;
+pub mod sched;
 pub mod string;
 pub mod structs;
 pub mod symbols;
+pub mod sync;
+pub mod task;
 
 /// The `{err, val}` pair returned by runtime functions that can fail or panic
 /// (returned in rax:rdx on System V x86-64, x0:x1 on AArch64).
