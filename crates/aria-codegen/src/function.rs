@@ -9,7 +9,8 @@
 use std::collections::HashMap;
 
 use aria_mir::mir::{
-    BinOp, BlockId, Callee, FuncIdx, Function, Local, MTy, Operand, Rvalue, Stmt, Terminator,
+    BinOp, BlockId, CallConv as MirConv, Callee, FuncIdx, Function, Local, MTy, Operand, Rvalue,
+    Stmt, Terminator,
 };
 use cranelift_codegen::ir::{
     self, types, AbiParam, FuncRef, GlobalValue, InstBuilder, MemFlagsData, Signature, TrapCode,
@@ -37,7 +38,8 @@ fn mem_flags() -> MemFlagsData {
 }
 
 /// The signature of an Aria function: `fn(env: i64, params..) -> (i64, ret)`
-/// (the env is the first MIR parameter).
+/// (the env is the first MIR parameter); for a function only the runtime
+/// calls (`CallConv::Native`/`NativeVoid`): `fn(params..) -> ret` / `fn(params..)`.
 pub(crate) fn aria_signature(f: &Function) -> Result<Signature, String> {
     let mut sig = Signature::new(CallConv::SystemV);
     for p in &f.params {
@@ -53,8 +55,14 @@ pub(crate) fn aria_signature(f: &Function) -> Result<Signature, String> {
             .ty;
         sig.params.push(AbiParam::new(clif_ty(ty)));
     }
-    sig.returns.push(AbiParam::new(types::I64));
-    sig.returns.push(AbiParam::new(clif_ty(f.ret)));
+    match f.conv {
+        MirConv::Aria => {
+            sig.returns.push(AbiParam::new(types::I64));
+            sig.returns.push(AbiParam::new(clif_ty(f.ret)));
+        }
+        MirConv::Native => sig.returns.push(AbiParam::new(clif_ty(f.ret))),
+        MirConv::NativeVoid => {}
+    }
     Ok(sig)
 }
 
@@ -455,6 +463,12 @@ impl<M: Module> Translator<'_, '_, M> {
                     let g = self.program.funcs.get(fi.0 as usize).ok_or_else(|| {
                         format!("call of function #{} which does not exist", fi.0)
                     })?;
+                    if g.conv != MirConv::Aria {
+                        return Err(format!(
+                            "call of `{}`, which only the runtime calls",
+                            g.name
+                        ));
+                    }
                     let params: Vec<MTy> = g
                         .params
                         .iter()
@@ -576,10 +590,22 @@ impl<M: Module> Translator<'_, '_, M> {
                 }
                 sw.emit(&mut self.b, sv, default);
             }
-            Terminator::Return(err, val) => {
-                let e = self.operand_of(err, MTy::I64, "return error code")?;
-                let v = self.operand_of(val, self.f.ret, "return value")?;
-                self.b.ins().return_(&[e, v]);
+            Terminator::Return(err, val) => match self.f.conv {
+                MirConv::Aria => {
+                    let e = self.operand_of(err, MTy::I64, "return error code")?;
+                    let v = self.operand_of(val, self.f.ret, "return value")?;
+                    self.b.ins().return_(&[e, v]);
+                }
+                MirConv::Native => {
+                    let v = self.operand_of(val, self.f.ret, "return value")?;
+                    self.b.ins().return_(&[v]);
+                }
+                MirConv::NativeVoid => {
+                    self.b.ins().return_(&[]);
+                }
+            },
+            Terminator::Await { .. } => {
+                return Err("an `await` left by the coroutine transform".into());
             }
             Terminator::Unreachable => {
                 self.b.ins().trap(UNREACHABLE_TRAP);

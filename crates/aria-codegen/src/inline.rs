@@ -148,6 +148,8 @@ fn inlinable(
     // Malformed calls are left for the translator to report.
     let ok = size <= max_callee
         && size <= budget
+        && callee.conv == aria_mir::mir::CallConv::Aria
+        && callee.coroutine.is_none()
         && dests.len() <= 2
         && args.len() == callee.params.len()
         && !callee.blocks.is_empty();
@@ -235,6 +237,9 @@ fn inline_call(f: &mut Function, bi: usize, si: usize, g: &Function) -> (Vec<usi
                 Terminator::Goto(cont)
             }
             Terminator::Unreachable => Terminator::Unreachable,
+            Terminator::Await { .. } => {
+                unreachable!("the coroutine transform removes every await before codegen")
+            }
         };
         body.push(f.blocks.len());
         f.blocks.push(Block { stmts, term });

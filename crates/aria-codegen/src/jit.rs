@@ -25,6 +25,8 @@ pub struct JitProgram {
     init: *const u8,
     main: *const u8,
     main_kind: i32,
+    /// `main` is the ramp of an `async func:main` (run by `aria_main_async`).
+    main_async: bool,
     file: *const u8,
 }
 
@@ -163,6 +165,7 @@ pub(crate) fn compile(
         init: funcs[program.init.0 as usize],
         main: funcs[program.main.0 as usize],
         main_kind: program.main_kind,
+        main_async: program.main_async,
         file,
         funcs,
         _module: module,
@@ -181,18 +184,23 @@ pub fn emit_clif(program: &Program) -> Result<String, String> {
     Ok(clif_text(program, funcs))
 }
 
-/// Runs a compiled program: hands it to the runtime's `aria_main`, which
-/// runs the global initialisers and `main` and exits the process.
+/// Runs a compiled program: hands it to the runtime's `aria_main` (or
+/// `aria_main_async` for an `async func:main`), which runs the global
+/// initialisers and `main` and exits the process.
 pub fn run(program: JitProgram) -> ! {
     let JitProgram {
         _module,
         init,
         main,
         main_kind,
+        main_async,
         file,
         ..
     } = program;
     // The code must stay mapped while it runs: the module is never dropped.
     std::mem::forget(_module);
+    if main_async {
+        crate::rt::aria_main_async(init, main, main_kind, file)
+    }
     crate::rt::aria_main(init, main, main_kind, file)
 }

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use aria_mir::mir::{Callee, MTy, Program, Stmt};
+use aria_mir::mir::{Callee, MTy, Operand, Program, Stmt};
 use cranelift_codegen::ir::{Function, Signature, UserFuncName};
 use cranelift_codegen::Context;
 use cranelift_frontend::FunctionBuilderContext;
@@ -124,23 +124,13 @@ pub(crate) fn declare<M: Module>(
     }
 
     // Data objects are anonymous: their names are for `--emit=mir` only and
-    // cannot collide with anything.
+    // cannot collide with anything. They are defined after the functions
+    // are declared, since a data object may hold function addresses.
     let mut data = Vec::with_capacity(program.data.len());
     for d in &program.data {
         let id = module
             .declare_anonymous_data(d.writable, false)
             .map_err(|e| module_err(&format!("declaring data `{}`", d.name), e))?;
-        let mut desc = DataDescription::new();
-        if d.bytes.is_empty() {
-            // A zero-sized object would have no address of its own.
-            desc.define_zeroinit(1);
-        } else {
-            desc.define(d.bytes.clone().into_boxed_slice());
-        }
-        desc.set_align(d.align.max(1));
-        module
-            .define_data(id, &desc)
-            .map_err(|e| module_err(&format!("defining data `{}`", d.name), e))?;
         data.push(id);
     }
 
@@ -157,6 +147,59 @@ pub(crate) fn declare<M: Module>(
         }
         .map_err(|e| module_err(&format!("declaring function `{}`", f.name), e))?;
         funcs.push(id);
+    }
+
+    for (d, &id) in program.data.iter().zip(&data) {
+        let mut desc = DataDescription::new();
+        if d.bytes.is_empty() {
+            // A zero-sized object would have no address of its own.
+            desc.define_zeroinit(1);
+        } else {
+            desc.define(d.bytes.clone().into_boxed_slice());
+        }
+        desc.set_align(d.align.max(1));
+        // Relocations: addresses written into the object at load time
+        // (a task vtable's function pointers and name).
+        for (off, target) in &d.relocs {
+            if *off as usize + 8 > d.bytes.len() {
+                return Err(format!(
+                    "internal error: data `{}`: relocation at {off} is outside its {} bytes",
+                    d.name,
+                    d.bytes.len()
+                ));
+            }
+            match target {
+                Operand::FuncAddr(fi) => {
+                    let fid = *funcs.get(fi.0 as usize).ok_or_else(|| {
+                        format!(
+                            "internal error: data `{}` refers to function #{} which does not exist",
+                            d.name, fi.0
+                        )
+                    })?;
+                    let r = module.declare_func_in_data(fid, &mut desc);
+                    desc.write_function_addr(*off, r);
+                }
+                Operand::DataAddr(di) => {
+                    let did = *data.get(di.0 as usize).ok_or_else(|| {
+                        format!(
+                            "internal error: data `{}` refers to data #{} which does not exist",
+                            d.name, di.0
+                        )
+                    })?;
+                    let gv = module.declare_data_in_data(did, &mut desc);
+                    desc.write_data_addr(*off, gv, 0);
+                }
+                other => {
+                    return Err(format!(
+                        "internal error: data `{}`: relocation to {other:?} (not an address)",
+                        d.name
+                    ))
+                }
+            }
+        }
+        module
+            .define_data(id, &desc)
+            .map_err(|e| module_err(&format!("defining data `{}`", d.name), e))?;
     }
     Ok(Declared {
         funcs,

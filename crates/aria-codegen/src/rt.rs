@@ -26,3 +26,19 @@ pub(crate) fn aria_main(init: *const u8, main: *const u8, kind: i32, file: *cons
         aria_rt::entry::aria_main(init, main, kind, file as *const std::ffi::c_char)
     }
 }
+
+/// Runs init and the async `main` as task #1 and exits
+/// (docs/RUNTIME_ABI.md `aria_main_async`). `main` is the entry address of
+/// the JIT-compiled ramp of `async func:main`, `fn(env: i64) -> (i64, i64 task)`;
+/// the other arguments are as for [`aria_main`].
+pub(crate) fn aria_main_async(init: *const u8, main: *const u8, kind: i32, file: *const u8) -> ! {
+    type Entry = aria_rt::entry::AriaEntryFn;
+    // SAFETY: as in `aria_main`: both pointers are finalised code of MIR
+    // functions with the Aria convention taking only `env`; the ramp
+    // returns `(0, task)` with the task +1, as `aria_main_async` expects.
+    unsafe {
+        let init: Option<Entry> = std::mem::transmute::<*const u8, Option<Entry>>(init);
+        let main: Option<Entry> = std::mem::transmute::<*const u8, Option<Entry>>(main);
+        aria_rt::async_main::aria_main_async(init, main, kind, file as *const std::ffi::c_char)
+    }
+}

@@ -21,6 +21,8 @@ impl Fb {
                 ret,
                 locals: vec![],
                 blocks: vec![],
+                conv: aria_mir::mir::CallConv::Aria,
+                coroutine: None,
             },
         };
         let env = fb.local(MTy::I64);
@@ -83,6 +85,7 @@ fn program(funcs: Vec<Function>, mut data: Vec<Data>) -> Program {
         bytes: b"test.aria\0".to_vec(),
         align: 1,
         writable: false,
+        relocs: vec![],
     });
     Program {
         funcs,
@@ -91,6 +94,7 @@ fn program(funcs: Vec<Function>, mut data: Vec<Data>) -> Program {
         main_kind: 1,
         file: DataId(data.len() as u32 - 1),
         data,
+        main_async: false,
     }
 }
 
@@ -641,12 +645,14 @@ fn loads_and_stores_in_writable_data() {
         bytes: 40i64.to_le_bytes().to_vec(),
         align: 8,
         writable: true,
+        relocs: vec![],
     };
     let bytes = Data {
         name: "g_bytes".into(),
         bytes: vec![0; 16],
         align: 8,
         writable: true,
+        relocs: vec![],
     };
     let (mut fb, ps) = Fb::new("bump", &[MTy::I64], MTy::I64);
     let b = fb.block();
@@ -758,6 +764,7 @@ fn string_object(s: &[u8]) -> Data {
         bytes,
         align: 8,
         writable: false,
+        relocs: vec![],
     }
 }
 
@@ -1079,6 +1086,7 @@ fn literal(s: &[u8]) -> Data {
         bytes: aria_rt::layout::immortal_string_image(s),
         align: 8,
         writable: false,
+        relocs: vec![],
     }
 }
 
@@ -1403,4 +1411,87 @@ fn tail_duplication_shapes() {
     assert_eq!(call1::<i64, i64>(&j, 0, -1), Ret { err: 5, val: 0 });
     assert_eq!(call1::<i64, i64>(&j, 1, 4).val, 12);
     assert_eq!(call1::<i64, i64>(&j, 1, 0).val, 3);
+}
+
+// ---- data relocations and runtime-called functions (coroutines) ------------
+
+/// A read-only table holding the addresses of two functions and of a string
+/// (how a task vtable is emitted), and functions with the native
+/// conventions the runtime calls (`resume: fn(i64) -> i32`, `drop: fn(i64)`).
+#[test]
+fn data_relocations_and_native_functions() {
+    let mut seven = Fb::new("seven", &[], MTy::I32).0;
+    seven.f.conv = CallConv::Native;
+    seven.f.locals.clear();
+    let x = seven.local(MTy::I64);
+    seven.f.params = vec![x];
+    let b = seven.block();
+    let n = seven.local(MTy::I32);
+    seven.assign(b, n, Rvalue::Cast(CastOp::Trunc, l(x)));
+    let r = seven.bin(b, MTy::I32, BinOp::Add, l(n), Operand::Int(7, MTy::I32));
+    seven.term(b, Terminator::Return(i64c(0), l(r)));
+
+    let mut sink = Fb::new("sink", &[], MTy::I8).0;
+    sink.f.conv = CallConv::NativeVoid;
+    sink.f.locals.clear();
+    let p = sink.local(MTy::I64);
+    sink.f.params = vec![p];
+    let b = sink.block();
+    sink.stmt(b, Stmt::Store(l(p), 0, Operand::Int(99, MTy::I64)));
+    sink.term(b, Terminator::Return(i64c(0), Operand::Int(0, MTy::I8)));
+
+    // `entry(k)`: the k-th word of the table.
+    let (mut entry, ps) = Fb::new("entry", &[MTy::I64], MTy::I64);
+    let b = entry.block();
+    let off = entry.bin(b, MTy::I64, BinOp::Mul, l(ps[1]), i64c(8));
+    let addr = entry.bin(
+        b,
+        MTy::I64,
+        BinOp::Add,
+        Operand::DataAddr(DataId(1)),
+        l(off),
+    );
+    let v = entry.local(MTy::I64);
+    entry.assign(b, v, Rvalue::Load(MTy::I64, l(addr), 0));
+    entry.ret_ok(b, l(v));
+
+    let name = Data {
+        name: "name".into(),
+        bytes: b"coro\0".to_vec(),
+        align: 1,
+        writable: false,
+        relocs: vec![],
+    };
+    let table = Data {
+        name: "table".into(),
+        bytes: vec![0; 24],
+        align: 8,
+        writable: false,
+        relocs: vec![
+            (0, Operand::FuncAddr(FuncIdx(0))),
+            (8, Operand::FuncAddr(FuncIdx(1))),
+            (16, Operand::DataAddr(DataId(0))),
+        ],
+    };
+    let mut prog = program(vec![seven.f, sink.f, entry.f], vec![name, table]);
+    prog.init = FuncIdx(2);
+    prog.main = FuncIdx(2);
+    let j = jit(&prog);
+    let w0 = call1::<i64, i64>(&j, 2, 0).val;
+    let w1 = call1::<i64, i64>(&j, 2, 1).val;
+    let w2 = call1::<i64, i64>(&j, 2, 2).val;
+    assert_eq!(w0 as *const u8, fptr(&j, 0));
+    assert_eq!(w1 as *const u8, fptr(&j, 1));
+    // SAFETY: the table's entries are a `fn(i64) -> i32`, a `fn(i64)` and a
+    // NUL-terminated string, as built above.
+    unsafe {
+        let f: extern "C" fn(i64) -> i32 = std::mem::transmute(w0 as *const u8);
+        assert_eq!(f(5), 12);
+        let g: extern "C" fn(i64) = std::mem::transmute(w1 as *const u8);
+        let mut slot = 0i64;
+        g(&mut slot as *mut i64 as i64);
+        assert_eq!(slot, 99);
+        let s = std::ffi::CStr::from_ptr(w2 as *const std::ffi::c_char);
+        assert_eq!(s.to_str().unwrap(), "coro");
+    }
 }

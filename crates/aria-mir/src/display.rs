@@ -16,10 +16,11 @@ impl Display for Program {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "// init: {}, main: {} (kind {}), file: d{}",
+            "// init: {}, main: {} (kind {}{}), file: d{}",
             self.funcs[self.init.0 as usize].name,
             self.funcs[self.main.0 as usize].name,
             self.main_kind,
+            if self.main_async { ", async" } else { "" },
             self.file.0
         )?;
         for (i, d) in self.data.iter().enumerate() {
@@ -62,7 +63,15 @@ impl Display for DataLine<'_> {
         if shown.len() > 64 {
             f.write_str("...")?;
         }
-        f.write_char('"')
+        f.write_char('"')?;
+        for (off, op) in &d.relocs {
+            match op {
+                Operand::FuncAddr(fi) => write!(f, " [+{off}: &fn#{}]", fi.0)?,
+                Operand::DataAddr(di) => write!(f, " [+{off}: &d{}]", di.0)?,
+                op => write!(f, " [+{off}: {op:?}]")?,
+            }
+        }
+        Ok(())
     }
 }
 
@@ -83,9 +92,19 @@ fn write_function(f: &mut Formatter<'_>, p: &Program, func: &Function) -> fmt::R
         .iter()
         .map(|l| format!("_{}: {}", l.0, ty(func.locals[l.0 as usize].ty)))
         .collect();
+    let conv = match func.conv {
+        CallConv::Aria => "",
+        CallConv::Native => "native ",
+        CallConv::NativeVoid => "native void ",
+    };
+    let kind = if func.coroutine.is_some() {
+        "async "
+    } else {
+        ""
+    };
     writeln!(
         f,
-        "fn {}({}) -> {} {{",
+        "{kind}{conv}fn {}({}) -> {} {{",
         func.name,
         params.join(", "),
         ty(func.ret)
@@ -183,6 +202,20 @@ impl Writer<'_> {
                 format!("switch {} [{}], else bb{}", self.op(v), cs.join(", "), d.0)
             }
             Terminator::Return(e, v) => format!("return {}, {}", self.op(e), self.op(v)),
+            Terminator::Await {
+                task,
+                err,
+                val,
+                next,
+                cancel,
+            } => format!(
+                "_{}, _{} = await {}, bb{}, cancel bb{}",
+                err.0,
+                val.0,
+                self.op(task),
+                next.0,
+                cancel.0
+            ),
             Terminator::Unreachable => "unreachable".into(),
         }
     }

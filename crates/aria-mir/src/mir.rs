@@ -4,8 +4,9 @@
 //! generator maps it 1:1 onto Cranelift IR. All Aria semantics that need a
 //! decision (result rule, reference counting, defers, panics, bounds and
 //! zero checks) are already explicit here: codegen only translates. Every
-//! `await` (next stage) will be a terminator, so a suspension point is always
-//! at a block boundary and the coroutine transform only has to split there.
+//! `await` is a terminator (`Terminator::Await`), so a suspension point is
+//! always at a block boundary; the coroutine transform (`crate::coroutine`)
+//! turns async bodies into ordinary functions before codegen sees them.
 
 /// Machine types. Pointers and managed references are `I64`; `bool` and
 /// `NIL` are `I8`.
@@ -57,6 +58,9 @@ pub struct Program {
     pub main_kind: i32,
     /// NUL-terminated source file name, as given on the command line.
     pub file: DataId,
+    /// `main` is `async`: `main` is then its ramp (`fn(env) -> (i64 err,
+    /// i64 task)`), run by `aria_main_async` (docs/RUNTIME_ABI.md).
+    pub main_async: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -65,6 +69,11 @@ pub struct Data {
     pub bytes: Vec<u8>,
     pub align: u64,
     pub writable: bool,
+    /// Addresses written into `bytes` when the program is loaded: at byte
+    /// `offset`, the 8-byte address given by the operand, which is a
+    /// `FuncAddr` or a `DataAddr` (e.g. the function pointers of a static
+    /// `TaskVTable`).
+    pub relocs: Vec<(u32, Operand)>,
 }
 
 #[derive(Debug, Clone)]
@@ -78,6 +87,53 @@ pub struct Function {
     pub locals: Vec<LocalDecl>,
     /// `blocks[0]` is the entry block.
     pub blocks: Vec<Block>,
+    /// How the function is called (the Aria convention unless the runtime
+    /// calls it directly).
+    pub conv: CallConv,
+    /// Set by the lowering on the body of an `async` function or lambda
+    /// (which may contain `Terminator::Await`); the coroutine transform
+    /// (`crate::coroutine`) replaces such a function by its ramp, resume and
+    /// drop functions, so no function of a finished program has it.
+    pub coroutine: Option<Box<Coroutine>>,
+}
+
+/// Calling conventions of MIR functions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallConv {
+    /// `fn(env: i64, params..) -> (err: i64, val: ret)`; `params[0]` is
+    /// `env`; `Return(err, val)`.
+    Aria,
+    /// A function the runtime calls as plain C: `fn(params..) -> ret` with a
+    /// single return value, `Return(_, val)` returning `val` (the `err`
+    /// operand is ignored and written `0i64`). A coroutine's `resume`
+    /// (`fn(task: i64) -> i32`).
+    Native,
+    /// As `Native` but returning nothing (`Return` ignores both operands;
+    /// `ret` is unused): a coroutine's `drop` (`fn(task: i64)`).
+    NativeVoid,
+}
+
+/// What the coroutine transform needs to know about an async body beyond
+/// its MIR (see `crate::coroutine`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Coroutine {
+    /// Task name for panic reports (`in task #ID NAME`): the source name.
+    pub name: String,
+    /// The result value is a managed pointer (`TaskVTable.result_managed`).
+    pub result_managed: bool,
+    /// The value type is a signed integer (or tbb): its result bits are
+    /// sign-extended to 64 bits (zero-extended otherwise).
+    pub result_signed: bool,
+    /// Per parameter (same order as `params`, `env` first): the frame owns
+    /// a reference that must be released if the task is dropped before its
+    /// first run. `env` is owned only by async lambdas (the ramp retains
+    /// the closure).
+    pub owned_params: Vec<bool>,
+    /// Some `await` may hold a wild-bearing value across it (LANGUAGE.md
+    /// §7.8): every suspension pins the task to its worker. (Conservative:
+    /// the lowering sets it when the function touches any wild-bearing
+    /// value at all, which the language allows.)
+    pub affine: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -223,8 +279,38 @@ pub enum Terminator {
     Branch(Operand, BlockId, BlockId),
     /// Multi-way branch on an integer.
     Switch(Operand, Vec<(i64, BlockId)>, BlockId),
-    /// Return `(err: I64, val: ret)`.
+    /// Return `(err: I64, val: ret)` (see `CallConv` for native functions).
     Return(Operand, Operand),
+    /// `await task` in an async body (only before the coroutine transform).
+    /// `task` (an owned `I64` task handle, a local) stays owned by the
+    /// function. Continues at `next` with the awaited task's result in
+    /// `err: I64` and `val` (the value type's machine type; a managed `val`
+    /// is owned), or, when the current task was cancelled, at `cancel`,
+    /// which runs the cleanups active here and leaves with `ERR_CANCELLED`.
+    Await {
+        task: Operand,
+        err: Local,
+        val: Local,
+        next: BlockId,
+        cancel: BlockId,
+    },
     /// Never reached (after `exit`, or a block with no predecessors).
     Unreachable,
+}
+
+impl Terminator {
+    /// The blocks control may go to next.
+    pub fn successors(&self) -> Vec<BlockId> {
+        match self {
+            Terminator::Goto(b) => vec![*b],
+            Terminator::Branch(_, a, b) => vec![*a, *b],
+            Terminator::Switch(_, cases, d) => {
+                let mut v: Vec<BlockId> = cases.iter().map(|(_, b)| *b).collect();
+                v.push(*d);
+                v
+            }
+            Terminator::Await { next, cancel, .. } => vec![*next, *cancel],
+            Terminator::Return(..) | Terminator::Unreachable => vec![],
+        }
+    }
 }

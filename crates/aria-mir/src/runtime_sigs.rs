@@ -60,6 +60,18 @@ pub fn runtime_signature(name: &str) -> Option<Sig> {
         "aria_panic_locate" => (P, &[]),
         "aria_panic_suspend" => (&[], P),
         "aria_panic_resume" => (P, &[]),
+        // Tasks (docs/RUNTIME_ABI.md "Tasks and the scheduler").
+        "aria_task_new" => (P, P),
+        "aria_task_spawn" | "aria_task_cancel" | "aria_task_detach" => (P, &[]),
+        "aria_task_await" => (PP, &[I32]),
+        "aria_task_result" | "aria_task_block_on" => (P, R),
+        "aria_task_cancelled" | "aria_task_done" => (P, &[I8]),
+        "aria_task_pin" => (&[I64, I8], &[]),
+        "aria_task_then" => (PP, &[]),
+        "aria_sleep" | "aria_race" => (P, P),
+        "aria_yield_now" => (&[], P),
+        "aria_join_all" => (&[I64, I32, I32], P),
+        "aria_with_timeout" => (PP, P),
         _ => return None,
     })
 }

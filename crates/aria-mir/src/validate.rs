@@ -21,6 +21,18 @@ pub fn validate(p: &Program) -> Result<(), String> {
     if p.file.0 as usize >= p.data.len() {
         return Err("file data does not exist".into());
     }
+    for d in &p.data {
+        for (off, op) in &d.relocs {
+            let ok = match op {
+                Operand::FuncAddr(fi) => (fi.0 as usize) < p.funcs.len(),
+                Operand::DataAddr(di) => (di.0 as usize) < p.data.len(),
+                _ => false,
+            };
+            if !ok || *off as usize + 8 > d.bytes.len() {
+                return Err(format!("data `{}`: bad relocation {op:?} at {off}", d.name));
+            }
+        }
+    }
     Ok(())
 }
 
@@ -36,9 +48,11 @@ impl Checker<'_> {
         if self.f.blocks.is_empty() {
             return Err("no blocks".into());
         }
-        match self.f.params.first() {
-            Some(env) if self.local(*env)? == MTy::I64 => {}
-            _ => return Err("the first parameter must be `env: I64`".into()),
+        if self.f.conv == CallConv::Aria {
+            match self.f.params.first() {
+                Some(env) if self.local(*env)? == MTy::I64 => {}
+                _ => return Err("the first parameter must be `env: I64`".into()),
+            }
         }
         for (i, b) in self.f.blocks.iter().enumerate() {
             let at = |e: String| format!("bb{i}: {e}");
@@ -170,8 +184,21 @@ impl Checker<'_> {
                     .funcs
                     .get(fi.0 as usize)
                     .ok_or_else(|| format!("function #{} does not exist", fi.0))?;
+                if g.conv != CallConv::Aria {
+                    return Err(format!(
+                        "call of `{}`, which only the runtime calls",
+                        g.name
+                    ));
+                }
                 let ps = g.params.iter().map(|l| g.locals[l.0 as usize].ty).collect();
-                (ps, vec![MTy::I64, g.ret])
+                // An async body not transformed yet is called through its
+                // ramp, which returns the task.
+                let ret = if g.coroutine.is_some() {
+                    MTy::I64
+                } else {
+                    g.ret
+                };
+                (ps, vec![MTy::I64, ret])
             }
             Callee::Indirect(target, rets) => {
                 self.expect(target, MTy::I64, "call target")?;
@@ -236,9 +263,31 @@ impl Checker<'_> {
                 }
                 self.target(*d)
             }
-            Terminator::Return(e, v) => {
-                self.expect(e, MTy::I64, "returned err")?;
-                self.expect(v, self.f.ret, "returned val")
+            Terminator::Return(e, v) => match self.f.conv {
+                CallConv::Aria => {
+                    self.expect(e, MTy::I64, "returned err")?;
+                    self.expect(v, self.f.ret, "returned val")
+                }
+                CallConv::Native => self.expect(v, self.f.ret, "returned value"),
+                CallConv::NativeVoid => Ok(()),
+            },
+            Terminator::Await {
+                task,
+                err,
+                val,
+                next,
+                cancel,
+            } => {
+                if self.f.coroutine.is_none() {
+                    return Err("await outside an async body".into());
+                }
+                self.expect(task, MTy::I64, "awaited task")?;
+                if self.local(*err)? != MTy::I64 {
+                    return Err("await: err is not I64".into());
+                }
+                self.local(*val)?;
+                self.target(*next)?;
+                self.target(*cancel)
             }
             Terminator::Unreachable => Ok(()),
         }

@@ -1,4 +1,5 @@
-//! The pipeline: read → parse → check → lower → codegen → run.
+//! The pipeline: read → parse → check → lower → codegen → run (or, for
+//! `aria build`, → object file → link: `native.rs`).
 //!
 //! Every stage reports through `diagnostics`; the first stage with an
 //! error ends the run with status 1 (nothing runs). Warnings are printed and
@@ -26,18 +27,18 @@ pub enum Emit {
 }
 
 /// Exit status of a program that does not compile (and of `check` with errors).
-const STATUS_ERROR: i32 = 1;
+pub(crate) const STATUS_ERROR: i32 = 1;
 /// Exit status when the compiler itself fails (a bug, reported as such).
-const STATUS_ICE: i32 = 70;
+pub(crate) const STATUS_ICE: i32 = 70;
 
 /// A source file, read.
-struct Source {
+pub(crate) struct Source {
     /// The path as given on the command line (diagnostics, panic locations).
-    name: String,
+    pub name: String,
     bytes: Vec<u8>,
 }
 
-fn read(path: &Path) -> Result<Source, i32> {
+pub(crate) fn read(path: &Path) -> Result<Source, i32> {
     let name = path.to_string_lossy().into_owned();
     match std::fs::read(path) {
         Ok(bytes) => Ok(Source { name, bytes }),
@@ -67,7 +68,7 @@ fn has_errors(diags: &[Diagnostic]) -> bool {
 
 /// Runs a compiler stage, turning a panic (a compiler bug) into an error
 /// report with status 70 instead of a crash that looks like an Aria panic.
-fn guarded<T>(stage: &str, file: &str, f: impl FnOnce() -> T) -> Result<T, i32> {
+pub(crate) fn guarded<T>(stage: &str, file: &str, f: impl FnOnce() -> T) -> Result<T, i32> {
     panic::catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
         let msg = payload
             .downcast_ref::<&str>()
@@ -143,15 +144,7 @@ fn run_source(src: &Source, emit: Option<Emit>) -> Result<i32, i32> {
         }
         _ => {}
     }
-    let typed = front_end(src)?;
-    let text = source_text(&src.bytes);
-    let mir = guarded("the lowering", file, || {
-        aria_mir::lower(&typed, file, &text)
-    })?
-    .map_err(|msg| {
-        diagnostics::error_in_file(file, &msg);
-        STATUS_ERROR
-    })?;
+    let mir = mir_of(src)?;
     match emit {
         Some(Emit::Mir) => {
             print_stdout(&format!("{mir}"));
@@ -176,8 +169,22 @@ fn run_source(src: &Source, emit: Option<Emit>) -> Result<i32, i32> {
         STATUS_ICE
     })?;
     drop(mir);
-    drop(typed);
     aria_codegen::run(program)
+}
+
+/// The front end and the lowering: the MIR of `src` (diagnostics printed),
+/// as `aria run` and `aria build` both compile it.
+pub(crate) fn mir_of(src: &Source) -> Result<aria_mir::mir::Program, i32> {
+    let file = src.name.as_str();
+    let typed = front_end(src)?;
+    let text = source_text(&src.bytes);
+    guarded("the lowering", file, || {
+        aria_mir::lower(&typed, file, &text)
+    })?
+    .map_err(|msg| {
+        diagnostics::error_in_file(file, &msg);
+        STATUS_ERROR
+    })
 }
 
 /// `--emit=tokens`: `LINE:COL kind [payload]` per token; lexical

@@ -2,17 +2,21 @@
 //!
 //! - `aria run FILE [--emit=tokens|ast|mir|clif] [ARGS..]`: compile and run
 //!   (with `--emit`, print that form to stdout instead of running);
+//! - `aria build FILE [-o OUT] [--emit=exe,obj] [--target-cpu=generic|native]`:
+//!   compile to a standalone native executable (`native.rs`);
 //! - `aria check FILE`: diagnostics only;
 //! - `aria --version`, `aria --help`.
 
 mod diagnostics;
 mod driver;
+mod native;
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
 use driver::Emit;
+use native::{BuildEmit, BuildOptions, TargetCpu};
 
 #[derive(Parser)]
 #[command(
@@ -39,6 +43,24 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
         args: Vec<String>,
     },
+    /// Compile a program to a standalone native executable
+    /// (linked by the system C compiler, `$CC` or `cc`)
+    Build {
+        /// The source file (`*.aria`)
+        file: PathBuf,
+        /// Where to write the output (default: the source's file stem in
+        /// the current directory; with `--emit=obj` alone, `STEM.o`)
+        #[arg(short = 'o', long = "output", value_name = "OUT")]
+        out: Option<PathBuf>,
+        /// What to write: `exe` (the default), `obj` (the object file
+        /// only), or both with `--emit=exe,obj` (the object as `OUT.o`)
+        #[arg(long, value_enum, value_delimiter = ',', value_name = "KINDS")]
+        emit: Vec<BuildEmit>,
+        /// `generic`: code for any CPU of this architecture; `native`: use
+        /// every feature of this machine's CPU (as `aria run` does)
+        #[arg(long, value_enum, value_name = "CPU", default_value = "generic")]
+        target_cpu: TargetCpu,
+    },
     /// Report the program's errors and warnings without running it
     /// (exit status 0 when there are no errors, 1 otherwise)
     Check {
@@ -55,6 +77,19 @@ fn main() {
             emit,
             args: _,
         } => driver::run(&file, emit),
+        Command::Build {
+            file,
+            out,
+            emit,
+            target_cpu,
+        } => native::build(
+            &file,
+            &BuildOptions {
+                out,
+                emit,
+                target_cpu,
+            },
+        ),
         Command::Check { file } => driver::check(&file),
     };
     driver::exit(status)

@@ -3,18 +3,27 @@
 //! expectations stated in the program's header comments. See
 //! `tests/programs/README.md` for the header format.
 //!
+//! Every program is checked in two modes: `run` (`aria run FILE ARGS`) and
+//! `build` (`aria build FILE -o EXE`, then `EXE ARGS`, compared with the same
+//! expectations: the build's stderr (warnings) followed by the executable's
+//! stderr stands for `aria run`'s; a program that must not compile must make
+//! `aria build` fail with status 1 and the same error codes).
+//!
 //! Environment:
 //! - `ARIA_TEST_FILTER=substr`  only programs whose relative path contains `substr`
-//! - `ARIA_ASYNC=1`             also run the programs under `tests/programs/async/`
+//! - `ARIA_NEEDS=io`            also run programs whose `// needs:` header names a
+//!   feature not available yet (see `AVAILABLE`)
 //! - `ARIA_TEST_TIMEOUT=secs`   per-run timeout (default 20)
 //! - `ARIA_TEST_JOBS=n`         parallel runs (default: available cores)
 //! - `ARIA_BIN=path`            run another `aria` binary instead of this build's
+//! - `ARIA_TEST_MODES=run,build` the modes to check (default both)
 
 use std::collections::VecDeque;
 use std::fs;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -29,15 +38,43 @@ struct Spec {
     warnings: Vec<String>,
     threads: Vec<String>,
     args: Vec<String>,
+    /// Features the program needs (`// needs: io`).
+    needs: Vec<String>,
 }
 
-/// One run of one program (an async program runs once per `threads` value).
+/// Features of `// needs:` headers that every build has. Programs needing
+/// anything else are skipped (and counted) unless `ARIA_NEEDS` lists it:
+/// `io` is channels, TCP and files, which land with the async I/O runtime.
+const AVAILABLE: &[&str] = &[];
+
+/// One run of one program (an async program runs once per `threads` value)
+/// in one mode.
 #[derive(Debug, Clone)]
 struct Case {
     path: PathBuf,
     name: String,
     threads: Option<String>,
     spec: Spec,
+    mode: Mode,
+}
+
+/// How a program is run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// `aria run FILE ARGS`
+    Run,
+    /// `aria build FILE -o EXE`, then `EXE ARGS`
+    Build,
+}
+
+impl Mode {
+    fn from_name(s: &str) -> Option<Mode> {
+        match s {
+            "run" => Some(Mode::Run),
+            "build" => Some(Mode::Build),
+            _ => None,
+        }
+    }
 }
 
 struct Outcome {
@@ -61,7 +98,7 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     for p in entries {
         if p.is_dir() {
             collect(&p, out);
-        } else if p.extension().map_or(false, |e| e == "aria") {
+        } else if p.extension().is_some_and(|e| e == "aria") {
             out.push(p);
         }
     }
@@ -102,6 +139,12 @@ fn parse_header(path: &Path, src: &str) -> Result<Spec, String> {
                     .collect()
             }
             "args" => spec.args = value.split_whitespace().map(String::from).collect(),
+            "needs" => spec.needs.extend(
+                value
+                    .split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty()),
+            ),
             k if k.starts_with("expect") => return Err(format!("unknown header key {k:?}")),
             _ => {}
         }
@@ -134,10 +177,62 @@ fn kill(child: &mut Child) {
     let _ = child.wait();
 }
 
-fn run(case: &Case, timeout: Duration) -> Result<Outcome, String> {
-    let bin = std::env::var_os("ARIA_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_aria").into());
-    let mut cmd = Command::new(bin);
-    cmd.arg("run").arg(&case.path).args(&case.spec.args);
+fn aria_bin() -> std::ffi::OsString {
+    std::env::var_os("ARIA_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_aria").into())
+}
+
+fn run(case: &Case, timeout: Duration, exe_dir: &Path) -> Result<Outcome, String> {
+    match case.mode {
+        Mode::Run => {
+            let mut cmd = Command::new(aria_bin());
+            cmd.arg("run").arg(&case.path).args(&case.spec.args);
+            execute(case, cmd, timeout)
+        }
+        Mode::Build => run_built(case, timeout, exe_dir),
+    }
+}
+
+/// `aria build FILE -o EXE`, then `EXE ARGS`: the outcome of the two as if
+/// they were one `aria run` (stderr of both, time of both); for a program
+/// that must not compile, the outcome of the build.
+fn run_built(case: &Case, timeout: Duration, exe_dir: &Path) -> Result<Outcome, String> {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let exe = exe_dir.join(format!("prog{}", NEXT.fetch_add(1, Ordering::Relaxed)));
+    let mut cmd = Command::new(aria_bin());
+    cmd.arg("build").arg(&case.path).arg("-o").arg(&exe);
+    let built = execute(case, cmd, timeout)?;
+    let ok = built.status.as_ref().is_some_and(|s| s.success());
+    if !case.spec.errors.is_empty() {
+        let _ = fs::remove_file(&exe);
+        if ok {
+            return Err("`aria build` succeeded, but the program must not compile".into());
+        }
+        return Ok(built);
+    }
+    if !ok {
+        let mut r = format!(
+            "`aria build` failed (status {})\n",
+            describe_status(&built.status)
+        );
+        r.push_str(&excerpt(&built.stderr, 12));
+        return Err(r);
+    }
+    let mut cmd = Command::new(&exe);
+    cmd.args(&case.spec.args);
+    let mut ran = execute(case, cmd, timeout);
+    let _ = fs::remove_file(&exe);
+    if let Ok(o) = &mut ran {
+        let mut stderr = built.stderr;
+        stderr.append(&mut o.stderr);
+        o.stderr = stderr;
+        o.elapsed += built.elapsed;
+    }
+    ran
+}
+
+/// Runs `cmd` (arguments set) with the case's environment, killing it after
+/// `timeout`.
+fn execute(case: &Case, mut cmd: Command, timeout: Duration) -> Result<Outcome, String> {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -146,7 +241,9 @@ fn run(case: &Case, timeout: Duration) -> Result<Outcome, String> {
         cmd.env("ARIA_THREADS", t);
     }
     let start = Instant::now();
-    let mut child = cmd.spawn().map_err(|e| format!("cannot spawn aria: {e}"))?;
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot spawn {:?}: {e}", cmd.get_program()))?;
     let out = drain(child.stdout.take());
     let err = drain(child.stderr.take());
     let mut timed_out = false;
@@ -248,8 +345,8 @@ fn stdout_diff(expected: &[u8], actual: &[u8]) -> String {
         al.len()
     );
     let from = first.saturating_sub(2);
-    for i in from..first {
-        s.push_str(&format!("        {:>4}   {:?}\n", i + 1, el[i]));
+    for (i, l) in el.iter().enumerate().take(first).skip(from) {
+        s.push_str(&format!("        {:>4}   {:?}\n", i + 1, l));
     }
     let to = (first + 3).min(el.len().max(al.len()));
     for i in first..to {
@@ -340,7 +437,13 @@ fn conformance() {
     let filter = std::env::var("ARIA_TEST_FILTER")
         .ok()
         .filter(|f| !f.is_empty());
-    let with_async = std::env::var("ARIA_ASYNC").map_or(false, |v| v == "1");
+    let enabled: Vec<String> = std::env::var("ARIA_NEEDS")
+        .unwrap_or_default()
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    let mut skipped = 0usize;
     let timeout = Duration::from_secs(
         std::env::var("ARIA_TEST_TIMEOUT")
             .ok()
@@ -352,6 +455,20 @@ fn conformance() {
         .and_then(|v| v.parse().ok())
         .filter(|&n: &usize| n > 0)
         .unwrap_or_else(|| thread::available_parallelism().map_or(2, |n| n.get()));
+    let modes: Vec<Mode> = match std::env::var("ARIA_TEST_MODES") {
+        Ok(v) if !v.trim().is_empty() => v
+            .split(',')
+            .map(|m| {
+                Mode::from_name(m.trim())
+                    .unwrap_or_else(|| panic!("ARIA_TEST_MODES: unknown mode {m:?} (run, build)"))
+            })
+            .collect(),
+        _ => vec![Mode::Run, Mode::Build],
+    };
+    // The executables of the `build` mode (each removed after its run).
+    let exe_dir = std::env::temp_dir().join(format!("aria-conformance-{}", std::process::id()));
+    fs::create_dir_all(&exe_dir).expect("cannot create the directory for built programs");
+    let exe_dir = Arc::new(exe_dir);
 
     let mut files = Vec::new();
     collect(&root, &mut files);
@@ -366,9 +483,6 @@ fn conformance() {
             .unwrap_or(&path)
             .to_string_lossy()
             .replace('\\', "/");
-        if rel.split('/').next() == Some("async") && !with_async {
-            continue;
-        }
         if let Some(f) = &filter {
             if !rel.contains(f.as_str()) {
                 continue;
@@ -384,20 +498,34 @@ fn conformance() {
                 continue;
             }
         };
-        if spec.threads.is_empty() {
-            cases.push(Case {
-                path: path.clone(),
-                name: rel.clone(),
-                threads: None,
-                spec,
-            });
+        if spec
+            .needs
+            .iter()
+            .any(|n| !AVAILABLE.contains(&n.as_str()) && !enabled.contains(n))
+        {
+            skipped += 1;
+            continue;
+        }
+        let threads: Vec<Option<&String>> = if spec.threads.is_empty() {
+            vec![None]
         } else {
-            for t in &spec.threads {
+            spec.threads.iter().map(Some).collect()
+        };
+        for &mode in &modes {
+            for t in &threads {
+                let mut name = rel.clone();
+                if let Some(t) = t {
+                    name.push_str(&format!(" [ARIA_THREADS={t}]"));
+                }
+                if mode == Mode::Build {
+                    name.push_str(" [build]");
+                }
                 cases.push(Case {
                     path: path.clone(),
-                    name: format!("{rel} [ARIA_THREADS={t}]"),
-                    threads: Some(t.clone()),
+                    name,
+                    threads: t.cloned(),
                     spec: spec.clone(),
+                    mode,
                 });
             }
         }
@@ -405,16 +533,19 @@ fn conformance() {
 
     let total = cases.len() + failures.len();
     let queue = Arc::new(Mutex::new(cases.into_iter().collect::<VecDeque<Case>>()));
-    let results: Arc<Mutex<Vec<(String, Option<String>)>>> = Arc::new(Mutex::new(Vec::new()));
+    // (case name, failure report)
+    type Verdicts = Vec<(String, Option<String>)>;
+    let results: Arc<Mutex<Verdicts>> = Arc::new(Mutex::new(Vec::new()));
     let workers: Vec<_> = (0..jobs)
         .map(|_| {
             let queue = Arc::clone(&queue);
             let results = Arc::clone(&results);
+            let exe_dir = Arc::clone(&exe_dir);
             thread::spawn(move || loop {
                 let Some(case) = queue.lock().unwrap().pop_front() else {
                     break;
                 };
-                let verdict = match run(&case, timeout) {
+                let verdict = match run(&case, timeout, &exe_dir) {
                     Ok(o) => {
                         let v = check(&case, &o, timeout);
                         if v.is_none() && o.elapsed > Duration::from_secs(5) {
@@ -427,7 +558,7 @@ fn conformance() {
                         }
                         v
                     }
-                    Err(e) => Some(format!("FAIL {}: {e}\n", case.name)),
+                    Err(e) => Some(format!("FAIL {}: {}\n", case.name, e.trim_end())),
                 };
                 if let Some(r) = &verdict {
                     // Direct writes are not captured by libtest: failures show up live.
@@ -440,6 +571,7 @@ fn conformance() {
     for w in workers {
         w.join().expect("worker thread panicked");
     }
+    let _ = fs::remove_dir_all(&*exe_dir);
 
     for f in &failures {
         let _ = io::stdout().lock().write_all(f.as_bytes());
@@ -448,6 +580,13 @@ fn conformance() {
     let failed = failures.len() + results.iter().filter(|(_, v)| v.is_some()).count();
     let passed = total - failed;
     let _ = writeln!(io::stdout(), "{passed} passed, {failed} failed");
+    if skipped > 0 {
+        let _ = writeln!(
+            io::stdout(),
+            "{skipped} program(s) skipped: their `// needs:` feature is not available \
+             (set ARIA_NEEDS=io to run them)"
+        );
+    }
     let _ = io::stdout().flush();
     assert!(
         total > 0 || filter.is_some(),

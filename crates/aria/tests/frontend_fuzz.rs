@@ -58,7 +58,11 @@ fn front_end(src: &[u8]) {
         diags.extend(sema);
     }
     for d in &diags {
-        let prefix = if d.severity == Severity::Error { 'E' } else { 'W' };
+        let prefix = if d.severity == Severity::Error {
+            'E'
+        } else {
+            'W'
+        };
         assert!(d.code.starts_with(prefix) && d.code.len() == 5, "{d:?}");
         assert!(d.span.end as usize <= src.len(), "{d:?}");
         d.render("fuzz.aria", src, false);

@@ -72,6 +72,9 @@ impl<'c, 'a> FnBuilder<'c, 'a> {
                 if let Some(s) = self.array_method(b, args, span) {
                     return s;
                 }
+                if let Some(s) = self.async_builtin(b, args, e) {
+                    return s;
+                }
                 let what = format!("the built-in `{}`", b.display_name());
                 Split::ok(self.unsupported(&what, res_inner(&e.ty)))
             }

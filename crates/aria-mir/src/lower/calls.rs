@@ -35,14 +35,13 @@ impl<'c, 'a> FnBuilder<'c, 'a> {
 
     fn direct_call(&mut self, f: FuncId, args: &'a [Expr], e: &'a Expr) -> Split {
         let func = &self.prog.funcs[f.0 as usize];
-        if func.is_async {
-            let v = self.unsupported("calling an async function", &func.ret);
-            return Split::ok(v);
-        }
         let mark = self.mark();
         let mut ops = vec![Operand::Int(0, MTy::I64)];
         self.push_args(args, &mut ops);
         self.unhold(mark);
+        if func.is_async {
+            return self.async_call(ops, FuncIdx(f.0));
+        }
         let (err, val) = (self.local(MTy::I64), self.local(mty(&func.ret)));
         self.push(Stmt::Call(vec![err, val], MCallee::Func(FuncIdx(f.0)), ops));
         self.checked_call(Operand::Local(err), Operand::Local(val), e.span)
@@ -53,10 +52,6 @@ impl<'c, 'a> FnBuilder<'c, 'a> {
             let v = self.unsupported("calling a non-function", layout::res_inner(&e.ty));
             return Split::ok(v);
         };
-        if matches!(ft.ret, Ty::Task(_)) {
-            let v = self.unsupported("calling an async function value", &ft.ret);
-            return Split::ok(v);
-        }
         let mark = self.mark();
         let (clo, owned) = if args.iter().all(runs_no_user_code) {
             self.borrow(fe)
@@ -85,10 +80,6 @@ impl<'c, 'a> FnBuilder<'c, 'a> {
 
     /// A top-level function as a value: a closure without captures.
     pub fn func_ref(&mut self, f: FuncId) -> Operand {
-        let func = &self.prog.funcs[f.0 as usize];
-        if func.is_async {
-            return self.unsupported("an async function value", &Ty::Nil);
-        }
         let mask = self.cx.mask(vec![]);
         let addr = Operand::FuncAddr(FuncIdx(f.0));
         self.rt1(
@@ -102,13 +93,13 @@ impl<'c, 'a> FnBuilder<'c, 'a> {
     /// variable's cell, by-value captures copy the current value.
     pub fn make_closure(&mut self, f: FuncId) -> Operand {
         let lambda = &self.prog.funcs[f.0 as usize];
-        if lambda.is_async {
-            return self.unsupported("an async lambda", &Ty::Nil);
-        }
         let caps = &lambda.captures;
         let mask: Vec<u8> = caps
             .iter()
-            .map(|c| (c.by_ref || self.var_ty(c.outer).is_managed()) as u8)
+            .map(|c| {
+                let ty = self.var_ty(c.outer);
+                (c.by_ref || ty.is_managed() || matches!(ty, Ty::Result(_))) as u8
+            })
             .collect();
         let mask = self.cx.mask(mask);
         let n = Operand::Int(caps.len() as i64, MTy::I64);
@@ -125,8 +116,15 @@ impl<'c, 'a> FnBuilder<'c, 'a> {
                 self.store(clo.clone(), off, Operand::Local(cell));
             } else {
                 let ty = self.var_ty(c.outer);
-                if matches!(ty, Ty::Result(_)) {
-                    self.unsupported("capturing a result variable by value", ty);
+                if let Ty::Result(inner) = ty {
+                    // A result is two values: the capture slot holds a
+                    // fresh 2-field struct object `{err, val}` (managed).
+                    let (err, val) = self.read_result_var(c.outer);
+                    let mask = self.cx.mask(vec![0, inner.is_managed() as u8]);
+                    let obj = self.rt1("aria_struct_new", MTy::I64, vec![Self::i64c(2), mask]);
+                    self.store(obj.clone(), layout::field_offset(0), err);
+                    self.store_slot(obj.clone(), layout::field_offset(1), val, inner);
+                    self.store(clo.clone(), off, obj);
                     continue;
                 }
                 let v = self.read_var(c.outer, true);

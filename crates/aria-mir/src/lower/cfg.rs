@@ -80,6 +80,19 @@ pub fn prune(blocks: Vec<Block>) -> Vec<Block> {
                     cases.into_iter().map(|(k, t)| (k, remap(t))).collect(),
                     remap(d),
                 ),
+                Terminator::Await {
+                    task,
+                    err,
+                    val,
+                    next,
+                    cancel,
+                } => Terminator::Await {
+                    task,
+                    err,
+                    val,
+                    next: remap(next),
+                    cancel: remap(cancel),
+                },
                 t => t,
             };
             b
@@ -88,14 +101,5 @@ pub fn prune(blocks: Vec<Block>) -> Vec<Block> {
 }
 
 pub fn targets(t: &Terminator) -> Vec<BlockId> {
-    match t {
-        Terminator::Goto(b) => vec![*b],
-        Terminator::Branch(_, a, b) => vec![*a, *b],
-        Terminator::Switch(_, cases, d) => {
-            let mut v: Vec<BlockId> = cases.iter().map(|(_, b)| *b).collect();
-            v.push(*d);
-            v
-        }
-        Terminator::Return(..) | Terminator::Unreachable => vec![],
-    }
+    t.successors()
 }

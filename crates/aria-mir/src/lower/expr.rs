@@ -70,7 +70,7 @@ impl<'c, 'a> FnBuilder<'c, 'a> {
             Unary(op, x) => self.unary(*op, x),
             Binary(op, a, b) => self.binary(*op, a, b, e),
             Ternary(c, a, b) => self.ternary(c, a, b, &e.ty),
-            Await(_) => self.unsupported("await", &e.ty),
+            Await(_) => self.unwrap(e, "await", e.span),
         }
     }
 

@@ -136,6 +136,11 @@ impl<'c, 'a> FnBuilder<'c, 'a> {
     /// and loads the captures of a lambda from `env`.
     fn prologue(&mut self) {
         let func = self.func;
+        if func.is_async && func.kind == tast::FuncKind::Lambda {
+            // The task's frame owns a reference to the closure (taken by
+            // the ramp): released last, when the task completes.
+            self.add_cleanup(Cleanup::Release(self.params[0]));
+        }
         let mut next = 1; // params[0] is env
         for &p in &func.params {
             let ty = &func.locals[p.0 as usize].ty;
@@ -159,6 +164,16 @@ impl<'c, 'a> FnBuilder<'c, 'a> {
                 self.retain(&raw);
                 self.assign(l, Rvalue::Use(raw));
                 self.add_cleanup(Cleanup::Release(l));
+            } else if let Ty::Result(t) = ty {
+                // A `{err, val}` struct object (see `make_closure`).
+                let err = self.load(MTy::I64, raw.clone(), layout::field_offset(0));
+                let bits = self.load(MTy::I64, raw, layout::field_offset(1));
+                let val = self.value_of_bits(bits, t);
+                if t.is_managed() {
+                    self.retain(&val);
+                }
+                self.begin_var(inner);
+                self.set_var_initial(inner, &[err, val]);
             } else {
                 let v = self.value_of_bits(raw, ty);
                 if ty.is_managed() {
@@ -194,12 +209,30 @@ impl<'c, 'a> FnBuilder<'c, 'a> {
                 })
                 .collect(),
         );
+        let coroutine = self.func.is_async.then(|| {
+            let mut owned_params = vec![self.func.kind == tast::FuncKind::Lambda];
+            for &p in &self.func.params {
+                match &self.func.locals[p.0 as usize].ty {
+                    Ty::Result(t) => owned_params.extend([false, t.is_managed()]),
+                    t => owned_params.push(t.is_managed()),
+                }
+            }
+            Box::new(Coroutine {
+                name: self.func.name.clone(),
+                result_managed: self.func.ret.is_managed(),
+                result_signed: layout::is_signed(&self.func.ret),
+                owned_params,
+                affine: super::visit::touches_wild(self.prog, self.func),
+            })
+        });
         Function {
             name,
             params: self.params,
             ret: self.ret,
             locals: self.locals,
             blocks,
+            conv: CallConv::Aria,
+            coroutine,
         }
     }
 

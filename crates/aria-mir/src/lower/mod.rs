@@ -29,6 +29,7 @@
 //! shared unwinding block after `aria_panic_locate`. See `cleanup.rs`.
 
 mod aggregate;
+mod asyncs;
 mod builtins;
 mod calls;
 mod cfg;
@@ -59,30 +60,48 @@ use std::collections::{HashMap, HashSet};
 /// Lowers a checked program. `source` is the program text (for panic
 /// locations); `file_name` is used in locations and `Program::file`.
 pub fn lower(program: &tast::Program, file_name: &str, source: &str) -> Result<Program, String> {
-    if let Some(f) = program.funcs.iter().find(|f| f.is_async) {
-        return Err(format!(
-            "async functions are not supported yet (`{}`)",
-            f.name
-        ));
-    }
+    let mut p = lower_bodies(program, file_name, source)?;
+    crate::coroutine::transform(&mut p);
+    Ok(p)
+}
+
+/// The lowering without the coroutine transform: async bodies keep their
+/// `Terminator::Await`s and `Function::coroutine` (for tests and
+/// `--emit`-style inspection).
+pub fn lower_bodies(
+    program: &tast::Program,
+    file_name: &str,
+    source: &str,
+) -> Result<Program, String> {
     let mut cx = Cx::new(program, file_name, source);
     let mut funcs = Vec::with_capacity(program.funcs.len() + 1);
     for id in 0..program.funcs.len() {
         funcs.push(func::FnBuilder::new(&mut cx, id).build(symbol_name(program, id)));
     }
-    let main_ret = &program.funcs[program.main.0 as usize].ret;
-    funcs.push(main_wrapper(FuncIdx(program.main.0), main_ret));
+    let main_fn = &program.funcs[program.main.0 as usize];
+    let main_ret = &main_fn.ret;
+    // An async `main` is run through its ramp by `aria_main_async`, which
+    // reads the result bits itself: no wrapper.
+    let main = if main_fn.is_async {
+        FuncIdx(program.main.0)
+    } else {
+        funcs.push(main_wrapper(FuncIdx(program.main.0), main_ret));
+        FuncIdx(program.funcs.len() as u32)
+    };
     if let Some(e) = cx.error {
         return Err(e);
     }
+    debug_assert_eq!(funcs.len() as u32, cx.extra_base);
+    funcs.append(&mut cx.extra);
     let file = cx.cstring(file_name);
     Ok(Program {
         funcs,
         data: cx.data,
         init: FuncIdx(program.init.0),
-        main: FuncIdx(program.funcs.len() as u32),
+        main,
         main_kind: if *main_ret == Ty::Nil { 0 } else { 1 },
         file,
+        main_async: main_fn.is_async,
     })
 }
 
@@ -161,6 +180,8 @@ fn main_wrapper(main: FuncIdx, ret: &Ty) -> Function {
         ret: MTy::I64,
         locals,
         blocks: vec![entry, fail, ok],
+        conv: crate::mir::CallConv::Aria,
+        coroutine: None,
     }
 }
 
@@ -184,6 +205,12 @@ pub(crate) struct Cx<'a> {
     /// created in that function captures them by reference.
     pub captured: Vec<HashSet<u32>>,
     pub error: Option<String>,
+    /// Functions the lowering synthesises (appended after the program's
+    /// own functions and `main`'s wrapper), with a cache by purpose.
+    pub extra: Vec<Function>,
+    extra_index: HashMap<String, FuncIdx>,
+    /// Index of the first synthesised function.
+    extra_base: u32,
 }
 
 impl<'a> Cx<'a> {
@@ -197,6 +224,10 @@ impl<'a> Cx<'a> {
             globals: Vec::new(),
             captured: captured_locals(prog),
             error: None,
+            extra: Vec::new(),
+            extra_index: HashMap::new(),
+            extra_base: prog.funcs.len() as u32
+                + u32::from(!prog.funcs[prog.main.0 as usize].is_async),
         };
         for g in &prog.globals {
             let size = if matches!(g.ty, Ty::Result(_)) { 16 } else { 8 };
@@ -213,6 +244,7 @@ impl<'a> Cx<'a> {
             bytes,
             align: 8,
             writable,
+            relocs: Vec::new(),
         });
         id
     }
@@ -277,6 +309,17 @@ impl<'a> Cx<'a> {
         let (line, col) = self.lines.line_col(span.start);
         let text = format!("{}:{}:{} in {}", self.file_name, line, col, func);
         Operand::DataAddr(self.cstring(&text))
+    }
+
+    /// The synthesised function `key`, built by `make` on first use.
+    pub fn extra_func(&mut self, key: &str, make: impl FnOnce() -> Function) -> FuncIdx {
+        if let Some(&i) = self.extra_index.get(key) {
+            return i;
+        }
+        let i = FuncIdx(self.extra_base + self.extra.len() as u32);
+        self.extra.push(make());
+        self.extra_index.insert(key.to_string(), i);
+        i
     }
 
     /// Records the first lowering error; lowering goes on with dummy values.

@@ -35,6 +35,7 @@ impl<'c, 'a> FnBuilder<'c, 'a> {
     pub fn split(&mut self, e: &'a Expr) -> Split {
         match &e.kind {
             ExprKind::Call(callee, args) => self.call(callee, args, e),
+            ExprKind::Await(t) => self.await_split(t, e),
             ExprKind::Convert(inner) if matches!(inner.ty, Ty::Result(_)) => {
                 let s = self.split(inner);
                 let val = self.convert(s.val, res_inner(&inner.ty), res_inner(&e.ty));
@@ -53,7 +54,7 @@ impl<'c, 'a> FnBuilder<'c, 'a> {
     /// otherwise it is 0/null.
     pub fn joined(&mut self, e: &'a Expr, normalize: bool) -> (Operand, Operand) {
         match &e.kind {
-            ExprKind::Call(..) | ExprKind::Convert(..) => {
+            ExprKind::Call(..) | ExprKind::Convert(..) | ExprKind::Await(_) => {
                 let s = self.split(e);
                 self.join(s, res_inner(&e.ty), normalize)
             }
@@ -89,10 +90,6 @@ impl<'c, 'a> FnBuilder<'c, 'a> {
                 }
                 self.switch_to(join);
                 (Operand::Local(err), Operand::Local(val))
-            }
-            ExprKind::Await(_) => {
-                let v = self.unsupported("await", ty);
-                (Operand::Int(0, MTy::I64), v)
             }
             _ => {
                 let v = self.unsupported("this result expression", ty);

@@ -152,3 +152,25 @@ fn walk_stmt<'a>(s: &'a StmtKind, f: &mut impl FnMut(&'a Expr)) {
         Break | Continue | Fall(_) => {}
     }
 }
+
+/// Whether `func` holds or computes a wild-bearing value anywhere
+/// (LANGUAGE.md §7.8): a local, parameter or capture of such a type, or an
+/// expression producing one. When false, no `await` of the function can be
+/// affine; when true the lowering marks them all affine (allowed: "may mark
+/// extra points affine, never fewer").
+pub fn touches_wild(prog: &aria_sema::tast::Program, func: &aria_sema::tast::Func) -> bool {
+    if func.locals.iter().any(|l| prog.is_wild_bearing(&l.ty)) {
+        return true;
+    }
+    let mut found = false;
+    walk_block(&func.body, &mut |e| {
+        if !found {
+            let ty = match &e.ty {
+                aria_sema::types::Ty::Result(t) => t,
+                t => t,
+            };
+            found = prog.is_wild_bearing(ty);
+        }
+    });
+    found
+}

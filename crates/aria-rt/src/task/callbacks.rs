@@ -2,7 +2,8 @@
 //!
 //! A callback is an Aria closure object (RUNTIME_ABI.md) whose function is
 //! called as `fn(env = closure, err: i64, val: i64) -> (i64, i8)`: the task's
-//! result, `val` borrowed (the task keeps owning it), as a plain synchronous
+//! result, a managed `val` retained for the call (Aria functions own their
+//! arguments; the task keeps its own reference), as a plain synchronous
 //! call on the thread that drains the queue. Its returned error is ignored;
 //! a panic in it is reported (`  in callback of task #ID NAME`) and cleared.
 //!
@@ -124,6 +125,11 @@ unsafe fn call(t: *mut Task, closure: *mut u8, err: i64, val: i64) {
         }
         let f: CallbackFn = std::mem::transmute::<usize, CallbackFn>(f as usize);
         let outer_panic = panic::save();
+        // Aria functions own their arguments (RUNTIME_ABI.md): the callback
+        // releases a managed `val`, so it gets its own reference.
+        if err == 0 && super::flags(t) & super::FLAG_RESULT_MANAGED != 0 {
+            crate::object::aria_retain(val as *mut u8);
+        }
         let _ = f(closure, err, val);
         if panic::is_panicking() {
             let info = panic::take().unwrap_or_default();
