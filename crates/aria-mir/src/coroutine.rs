@@ -5,13 +5,22 @@
 //! synchronous one — same locals, cleanups, result rule, unwinding — except
 //! that each `await` is a [`Terminator::Await`] and the function carries a
 //! [`Coroutine`] description. This pass replaces every such `F(env, p1..pn)`
-//! by three functions and one static table:
+//! by three functions and one static table (and a fourth function when
+//! some `await F(x)` needs it):
 //!
 //! - **ramp** — keeps `F`'s index, symbol and parameters, so every caller
 //!   (direct calls, closures, `main`) calls it like any Aria function:
 //!   `task = aria_task_new(&vtable)`, store the parameters into the frame
 //!   (retaining `env` for an async lambda), `aria_task_spawn(task)`, return
 //!   `(0, task)`. The eager start of LANGUAGE.md §7.2.
+//! - **no-spawn ramp** `F$ramp_nospawn` — only for a function that some
+//!   `await F(x)` calls directly (`Coroutine::ramp_nospawn`: the lowering
+//!   made a placeholder at that index and calls it there): the ramp
+//!   without `aria_task_spawn`. The awaiting code then calls
+//!   `aria_task_start_inline(task)`, which runs the task's first run
+//!   nested in its own (or spawns it), and goes on with the ordinary await
+//!   (ARCHITECTURE.md §4's fast path: a call that completes without
+//!   suspending costs a function call, not a spawn).
 //! - **resume** `F$resume(task: i64) -> i32` ([`CallConv::Native`]), called
 //!   by the scheduler: a `Switch` on the frame's state jumps to the start
 //!   (state 0: load the parameters) or to resumption point `k` (reload the
@@ -59,7 +68,10 @@
 //!    releases them. `drop` acts only in state 0, so it can never release a
 //!    parameter the body already consumed. The caller gets the task handle
 //!    +1; the scheduler holds its own run reference from `aria_task_spawn`
-//!    until completion.
+//!    until completion. A task from `F$ramp_nospawn` is handed to
+//!    `aria_task_start_inline` before anything else can see it, and awaited
+//!    at once: the awaiting frame's reference is its only one until the
+//!    runtime takes a run reference (if it suspends or is spawned).
 //! 4. No await occurs in cleanup code (E0402 forbids `await` in `defer`),
 //!    so unwinding, propagation and cancellation paths never suspend; a
 //!    coroutine never suspends while the panicking flag is set.
@@ -201,7 +213,12 @@ fn transform_one(p: &mut Program, fi: usize) {
         ],
     );
 
-    let ramp = ramp(&f, &co, &frame, vtable);
+    if let Some(entry) = co.ramp_nospawn {
+        let mut nospawn = ramp(&f, &co, &frame, vtable, false);
+        nospawn.name = format!("{}$ramp_nospawn", f.name);
+        p.funcs[entry.0 as usize] = nospawn;
+    }
+    let ramp = ramp(&f, &co, &frame, vtable, true);
     let drop = drop_fn(&f, &co, &frame);
     let resume = resume(&mut f, &co, &frame, &points);
     p.funcs[fi] = ramp;
@@ -283,8 +300,8 @@ fn local(l: Local) -> Operand {
 }
 
 /// `F(env, p1..pn) -> (0, task)`: creates the task, moves the arguments
-/// into its frame, queues it.
-fn ramp(f: &Function, co: &Coroutine, frame: &Frame, vtable: DataId) -> Function {
+/// into its frame, queues it (`spawn`; else the caller starts it).
+fn ramp(f: &Function, co: &Coroutine, frame: &Frame, vtable: DataId, spawn: bool) -> Function {
     let mut g = Gen {
         locals: Vec::new(),
         blocks: Vec::new(),
@@ -314,7 +331,9 @@ fn ramp(f: &Function, co: &Coroutine, frame: &Frame, vtable: DataId) -> Function
         }
         g.push(b, Stmt::Store(local(task), off, local(*mine)));
     }
-    g.call(b, "aria_task_spawn", &[], vec![local(task)]);
+    if spawn {
+        g.call(b, "aria_task_spawn", &[], vec![local(task)]);
+    }
     g.term(b, Terminator::Return(i64c(0), local(task)));
     Function {
         name: f.name.clone(),

@@ -134,6 +134,11 @@ pub struct Coroutine {
     /// the lowering sets it when the function touches any wild-bearing
     /// value at all, which the language allows.)
     pub affine: bool,
+    /// Some `await f(x)` calls this function directly: the function the
+    /// caller calls instead of the ramp, to be filled in by the transform
+    /// with the ramp that does not spawn (`F$ramp_nospawn`, see
+    /// `crate::coroutine`). Until then it forwards to the ramp.
+    pub ramp_nospawn: Option<FuncIdx>,
 }
 
 #[derive(Debug, Clone)]

@@ -64,6 +64,7 @@ pub fn runtime_signature(name: &str) -> Option<Sig> {
         "aria_task_new" => (P, P),
         "aria_task_spawn" | "aria_task_cancel" | "aria_task_detach" => (P, &[]),
         "aria_task_await" => (PP, &[I32]),
+        "aria_task_start_inline" => (P, &[I32]),
         "aria_task_result" | "aria_task_block_on" => (P, R),
         "aria_task_cancelled" | "aria_task_done" => (P, &[I8]),
         "aria_task_pin" => (&[I64, I8], &[]),
@@ -72,6 +73,17 @@ pub fn runtime_signature(name: &str) -> Option<Sig> {
         "aria_yield_now" => (&[], P),
         "aria_join_all" => (&[I64, I32, I32], P),
         "aria_with_timeout" => (PP, P),
+        // Channels, TCP and files (docs/RUNTIME_ABI.md "Channels, TCP and files").
+        "aria_chan_new" => (&[I64, I32], R),
+        "aria_chan_send" | "aria_tcp_connect" | "aria_conn_read" | "aria_conn_write" => (PP, P),
+        "aria_write_file" => (PP, P),
+        "aria_chan_recv" | "aria_listener_accept" | "aria_read_file" | "aria_listener_port" => {
+            (P, P)
+        }
+        "aria_chan_close" | "aria_listener_close" | "aria_conn_shutdown" | "aria_conn_close" => {
+            (P, &[])
+        }
+        "aria_tcp_listen" => (PP, R),
         _ => return None,
     })
 }

@@ -41,7 +41,8 @@ impl Native for Ready {
     }
 }
 
-fn ready(err: i64, val: i64, managed: bool) -> *mut Task {
+/// A built-in task complete from the start with `(err, val)`.
+pub(crate) fn ready(err: i64, val: i64, managed: bool) -> *mut Task {
     let t = new_task(Ready, false, managed);
     // SAFETY: new task, `Ready` needs no drop.
     unsafe { complete_unspawned(t, err, val) };

@@ -128,7 +128,8 @@ pub unsafe extern "C" fn aria_main(
     exit_process(status)
 }
 
-/// Common start of `aria_main` and `aria_main_async`: the clock starts,
+/// Common start of `aria_main` and `aria_main_async`: `SIGPIPE` is
+/// ignored, the clock starts,
 /// the program's file name is recorded for reports, and this thread becomes
 /// the main thread whose deadlocks are detected (LANGUAGE.md §7.10).
 ///
@@ -136,6 +137,9 @@ pub unsafe extern "C" fn aria_main(
 /// `file` is null or NUL-terminated.
 pub(crate) unsafe fn enter_program(file: *const c_char) {
     start_clock();
+    // A write to a broken connection fails (ERR_IO) instead of killing the
+    // process (an `aria build` executable has no Rust `main` to do this).
+    crate::net::ignore_sigpipe();
     if !file.is_null() {
         // SAFETY: caller contract.
         let f = unsafe { CStr::from_ptr(file) }

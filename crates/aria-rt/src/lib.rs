@@ -20,11 +20,14 @@ pub mod array;
 pub mod async_main;
 pub mod asynclib;
 pub mod capi;
+pub mod chan;
 pub mod closure;
 pub mod entry;
 pub mod format;
+pub mod fs;
 pub mod layout;
 pub mod memory;
+pub mod net;
 pub mod numbers;
 pub mod object;
 pub mod output;
@@ -37,6 +40,9 @@ pub mod structs;
 pub mod symbols;
 pub mod sync;
 pub mod task;
+#[cfg(test)]
+pub mod testutil;
+pub mod waitq;
 
 /// The `{err, val}` pair returned by runtime functions that can fail or panic
 /// (returned in rax:rdx on System V x86-64, x0:x1 on AArch64).

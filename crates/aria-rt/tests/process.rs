@@ -51,6 +51,21 @@ unsafe extern "C" fn main_exit(_env: i64) -> AriaResult {
     process::aria_exit(3)
 }
 
+/// Writes to a pipe whose reader is gone: exits with the errno (EPIPE, 32)
+/// because the entry ignores SIGPIPE; a default disposition would kill it.
+unsafe extern "C" fn main_sigpipe(_env: i64) -> AriaResult {
+    let mut fds = [0i32; 2];
+    // SAFETY: plain syscalls on descriptors this function owns.
+    unsafe {
+        assert_eq!(libc::pipe(fds.as_mut_ptr()), 0);
+        libc::close(fds[0]);
+        let r = libc::write(fds[1], b"x".as_ptr().cast(), 1);
+        let errno = *libc::__errno_location();
+        libc::close(fds[1]);
+        AriaResult::ok(if r < 0 { i64::from(errno) } else { 0 })
+    }
+}
+
 fn child(case: &str) {
     // SAFETY: the entry functions follow the Aria convention.
     unsafe {
@@ -60,6 +75,11 @@ fn child(case: &str) {
             "fail" => aria_main(Some(init), Some(main_fail), MAIN_NIL, std::ptr::null()),
             "panic" => aria_main(None, Some(main_panic), MAIN_NIL, std::ptr::null()),
             "exit" => aria_main(None, Some(main_exit), MAIN_NIL, std::ptr::null()),
+            "sigpipe" => {
+                // Start from the default disposition, as a C-started executable does.
+                libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+                aria_main(None, Some(main_sigpipe), MAIN_INT, std::ptr::null())
+            }
             _ => unreachable!(),
         }
     }
@@ -106,4 +126,11 @@ fn entry_cases() {
     let (st, out, _) = run("exit");
     assert_eq!(st, 3);
     assert!(out.ends_with("buffered"), "{out:?}");
+
+    let (st, _, _) = run("sigpipe");
+    assert_eq!(
+        st,
+        libc::EPIPE,
+        "SIGPIPE is ignored: the write fails with EPIPE"
+    );
 }

@@ -11,7 +11,7 @@
 //!
 //! Environment:
 //! - `ARIA_TEST_FILTER=substr`  only programs whose relative path contains `substr`
-//! - `ARIA_NEEDS=io`            also run programs whose `// needs:` header names a
+//! - `ARIA_NEEDS=feat`          also run programs whose `// needs:` header names a
 //!   feature not available yet (see `AVAILABLE`)
 //! - `ARIA_TEST_TIMEOUT=secs`   per-run timeout (default 20)
 //! - `ARIA_TEST_JOBS=n`         parallel runs (default: available cores)
@@ -38,14 +38,14 @@ struct Spec {
     warnings: Vec<String>,
     threads: Vec<String>,
     args: Vec<String>,
-    /// Features the program needs (`// needs: io`).
+    /// Features the program needs (`// needs: FEATURE`).
     needs: Vec<String>,
 }
 
 /// Features of `// needs:` headers that every build has. Programs needing
-/// anything else are skipped (and counted) unless `ARIA_NEEDS` lists it:
-/// `io` is channels, TCP and files, which land with the async I/O runtime.
-const AVAILABLE: &[&str] = &[];
+/// anything else are skipped (and counted) unless `ARIA_NEEDS` lists it.
+/// `io` (channels, TCP and files) has landed: no program needs to say so.
+const AVAILABLE: &[&str] = &["io"];
 
 /// One run of one program (an async program runs once per `threads` value)
 /// in one mode.
@@ -584,7 +584,7 @@ fn conformance() {
         let _ = writeln!(
             io::stdout(),
             "{skipped} program(s) skipped: their `// needs:` feature is not available \
-             (set ARIA_NEEDS=io to run them)"
+             (set ARIA_NEEDS=FEATURE to run them)"
         );
     }
     let _ = io::stdout().flush();

@@ -58,15 +58,22 @@ impl<'c, 'a> FnBuilder<'c, 'a> {
     /// then handled like a call's result: an `err` with the panicking flag
     /// set (`-107`, awaiting a detached task) unwinds, any other is a
     /// failure for the result rule.
+    ///
+    /// `await f(x)` on a direct call of an async function or lambda creates
+    /// the task with the callee's no-spawn ramp and starts it inline right
+    /// before the await (`aria_task_start_inline`: ARCHITECTURE.md §4's
+    /// fast path; the runtime spawns it instead when it cannot run it here).
     pub fn await_split(&mut self, operand: &'a Expr, e: &'a Expr) -> Split {
         let mark = self.mark();
-        let t = self.expr(operand);
+        let direct = self.direct_async_call(operand);
+        let inline = direct.is_some();
+        let t = direct.unwrap_or_else(|| self.expr(operand));
         let t = match t {
             Operand::Local(_) => t,
             other => self.copy(other),
         };
         self.hold(&t, true);
-        if may_be_null(self.prog, operand) {
+        if !inline && may_be_null(self.prog, operand) {
             self.null_check(&t, "Task", e.span);
         }
         let u = res_inner(&e.ty);
@@ -79,6 +86,9 @@ impl<'c, 'a> FnBuilder<'c, 'a> {
             }
             me.propagate(Operand::Int(ERR_CANCELLED, MTy::I64));
         });
+        if inline {
+            self.rt1("aria_task_start_inline", MTy::I32, vec![t.clone()]);
+        }
         self.terminate(Terminator::Await {
             task: t.clone(),
             err,
@@ -90,6 +100,57 @@ impl<'c, 'a> FnBuilder<'c, 'a> {
         self.unhold(mark);
         self.release(&t);
         self.checked_call(Operand::Local(err), Operand::Local(val), e.span)
+    }
+
+    /// The task of an `await` operand that is a direct call of an async
+    /// function, or of an async lambda written at the call (`(async T()
+    /// {..})()`), created by the callee's no-spawn ramp (owned, not
+    /// spawned yet); `None` (nothing lowered) for any other operand.
+    fn direct_async_call(&mut self, operand: &'a Expr) -> Option<Operand> {
+        let mut call = operand;
+        while let ExprKind::Unwrap(x, _) = &call.kind {
+            call = x;
+        }
+        let ExprKind::Call(callee, args) = &call.kind else {
+            return None;
+        };
+        match callee {
+            TCallee::Direct(f) if self.prog.funcs[f.0 as usize].is_async => {
+                let mark = self.mark();
+                let mut ops = vec![Operand::Int(0, MTy::I64)];
+                self.push_args(args, &mut ops);
+                self.unhold(mark);
+                let entry = self.cx.ramp_nospawn(*f);
+                Some(self.call_ramp(entry, ops))
+            }
+            TCallee::Value(fe) => {
+                let ExprKind::Closure(l) = fe.kind else {
+                    return None;
+                };
+                if !self.prog.funcs[l.0 as usize].is_async {
+                    return None;
+                }
+                let mark = self.mark();
+                let clo = self.expr(fe);
+                self.hold(&clo, true);
+                let mut ops = vec![clo.clone()];
+                self.push_args(args, &mut ops);
+                self.unhold(mark);
+                let entry = self.cx.ramp_nospawn(l);
+                let t = self.call_ramp(entry, ops);
+                // The ramp retained the closure for the task's frame.
+                self.release(&clo);
+                Some(t)
+            }
+            _ => None,
+        }
+    }
+
+    /// Calls a ramp (arguments moved into the task); the task, owned.
+    fn call_ramp(&mut self, ramp: FuncIdx, ops: Vec<Operand>) -> Operand {
+        let (err, val): (Local, Local) = (self.local(MTy::I64), self.local(MTy::I64));
+        self.push(Stmt::Call(vec![err, val], Callee::Func(ramp), ops));
+        Operand::Local(val)
     }
 
     /// Panics -105 (`use of uninitialized WHAT value`) when `v` is null.
@@ -213,9 +274,7 @@ impl<'c, 'a> FnBuilder<'c, 'a> {
     /// into the new task's frame; the result is the task handle (owned),
     /// in a result that never fails (§7.2).
     pub fn async_call(&mut self, ops: Vec<Operand>, callee: FuncIdx) -> Split {
-        let (err, val): (Local, Local) = (self.local(MTy::I64), self.local(MTy::I64));
-        self.push(Stmt::Call(vec![err, val], Callee::Func(callee), ops));
-        Split::ok(Operand::Local(val))
+        Split::ok(self.call_ramp(callee, ops))
     }
 
     /// The runtime calls a `then` callback as `fn(env, err: i64, val: i64)`
@@ -236,6 +295,47 @@ impl<'c, 'a> FnBuilder<'c, 'a> {
         self.retain(&cb);
         self.store(clo.clone(), layout::cap_offset(0), cb);
         clo
+    }
+}
+
+/// `NAME$ramp_nospawn(env, params..) -> (i64, task)` standing for async
+/// function `f`'s no-spawn ramp until the coroutine transform builds the
+/// real one (`Coroutine::ramp_nospawn`): it calls the ramp (a spawned task
+/// is a correct, slower, operand for `aria_task_start_inline`).
+pub(super) fn forward_to_ramp(
+    prog: &tast::Program,
+    f: tast::FuncId,
+    ramp_name: String,
+) -> crate::mir::Function {
+    use crate::mir::{Block, Function, LocalDecl};
+    let func = &prog.funcs[f.0 as usize];
+    let mut locals = vec![LocalDecl {
+        ty: MTy::I64,
+        name: Some("env".into()),
+    }];
+    for &p in &func.params {
+        for ty in layout::flat_mtys(&func.locals[p.0 as usize].ty) {
+            locals.push(LocalDecl { ty, name: None });
+        }
+    }
+    let params: Vec<Local> = (0..locals.len() as u32).map(Local).collect();
+    let (err, task) = (Local(locals.len() as u32), Local(locals.len() as u32 + 1));
+    locals.extend([MTy::I64, MTy::I64].map(|ty| LocalDecl { ty, name: None }));
+    Function {
+        name: format!("{ramp_name}$ramp_nospawn"),
+        params: params.clone(),
+        ret: MTy::I64,
+        locals,
+        blocks: vec![Block {
+            stmts: vec![Stmt::Call(
+                vec![err, task],
+                Callee::Func(FuncIdx(f.0)),
+                params.into_iter().map(Operand::Local).collect(),
+            )],
+            term: Terminator::Return(Operand::Local(err), Operand::Local(task)),
+        }],
+        conv: crate::mir::CallConv::Aria,
+        coroutine: None,
     }
 }
 

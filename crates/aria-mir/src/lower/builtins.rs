@@ -75,6 +75,9 @@ impl<'c, 'a> FnBuilder<'c, 'a> {
                 if let Some(s) = self.async_builtin(b, args, e) {
                     return s;
                 }
+                if let Some(s) = self.io_builtin(b, args, e) {
+                    return s;
+                }
                 let what = format!("the built-in `{}`", b.display_name());
                 Split::ok(self.unsupported(&what, res_inner(&e.ty)))
             }

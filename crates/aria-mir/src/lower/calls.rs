@@ -19,7 +19,7 @@ impl<'c, 'a> FnBuilder<'c, 'a> {
 
     /// Evaluates arguments left to right as owned values (the callee owns
     /// them); they stay held until the call.
-    fn push_args(&mut self, args: &'a [Expr], ops: &mut Vec<Operand>) {
+    pub(super) fn push_args(&mut self, args: &'a [Expr], ops: &mut Vec<Operand>) {
         for a in args {
             if let Ty::Result(t) = &a.ty {
                 let (err, val) = self.joined(a, true);

@@ -223,6 +223,7 @@ impl<'c, 'a> FnBuilder<'c, 'a> {
                 result_signed: layout::is_signed(&self.func.ret),
                 owned_params,
                 affine: super::visit::touches_wild(self.prog, self.func),
+                ramp_nospawn: None,
             })
         });
         Function {

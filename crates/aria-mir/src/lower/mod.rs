@@ -37,6 +37,7 @@ mod cleanup;
 mod convert;
 mod expr;
 mod func;
+mod io;
 mod layout;
 mod ops;
 mod place;
@@ -92,6 +93,11 @@ pub fn lower_bodies(
         return Err(e);
     }
     debug_assert_eq!(funcs.len() as u32, cx.extra_base);
+    for &(f, entry) in &cx.ramps_nospawn {
+        if let Some(co) = funcs[f.0 as usize].coroutine.as_mut() {
+            co.ramp_nospawn = Some(entry);
+        }
+    }
     funcs.append(&mut cx.extra);
     let file = cx.cstring(file_name);
     Ok(Program {
@@ -211,6 +217,9 @@ pub(crate) struct Cx<'a> {
     extra_index: HashMap<String, FuncIdx>,
     /// Index of the first synthesised function.
     extra_base: u32,
+    /// Async functions awaited directly somewhere, with the synthesised
+    /// function standing for their no-spawn ramp ([`Cx::ramp_nospawn`]).
+    ramps_nospawn: Vec<(FuncId, FuncIdx)>,
 }
 
 impl<'a> Cx<'a> {
@@ -228,6 +237,7 @@ impl<'a> Cx<'a> {
             extra_index: HashMap::new(),
             extra_base: prog.funcs.len() as u32
                 + u32::from(!prog.funcs[prog.main.0 as usize].is_async),
+            ramps_nospawn: Vec::new(),
         };
         for g in &prog.globals {
             let size = if matches!(g.ty, Ty::Result(_)) { 16 } else { 8 };
@@ -320,6 +330,24 @@ impl<'a> Cx<'a> {
         self.extra.push(make());
         self.extra_index.insert(key.to_string(), i);
         i
+    }
+
+    /// The entry of async function `f` that creates its task without
+    /// spawning it, for `await f(x)`'s inline fast path: a synthesised
+    /// function with the ramp's signature that forwards to the ramp until
+    /// the coroutine transform replaces it by `F$ramp_nospawn`
+    /// (`Coroutine::ramp_nospawn`).
+    pub fn ramp_nospawn(&mut self, f: FuncId) -> FuncIdx {
+        let prog = self.prog;
+        let mut made = false;
+        let entry = self.extra_func(&format!("ramp_nospawn.{}", f.0), || {
+            made = true;
+            asyncs::forward_to_ramp(prog, f, symbol_name(prog, f.0 as usize))
+        });
+        if made {
+            self.ramps_nospawn.push((f, entry));
+        }
+        entry
     }
 
     /// Records the first lowering error; lowering goes on with dummy values.

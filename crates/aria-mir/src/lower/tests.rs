@@ -736,3 +736,58 @@ fn validate_rejects_ill_typed_mir() {
     let e = validate(&p).unwrap_err();
     assert!(e.contains("arguments"), "{e}");
 }
+
+/// Callees (`Callee::Func`) called by `f`, by name.
+fn funcs_called<'p>(p: &'p Program, f: &Function) -> Vec<&'p str> {
+    f.blocks
+        .iter()
+        .flat_map(|b| &b.stmts)
+        .filter_map(|s| match s {
+            Stmt::Call(_, Callee::Func(g), _) => Some(p.funcs[g.0 as usize].name.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn direct_await_creates_the_task_without_spawning_and_starts_it_inline() {
+    let p = lower_ok(
+        "async func:c = int32(string:s) { await sleep(5); pass(s.length => int32); };\n\
+         async func:f = int32(Task<int32>:t) {\n\
+             int32:a = await c(\"ab\");\n\
+             int32:b = await t;\n\
+             Task<int32>:u = c(\"x\");\n\
+             int32:d = await (async int32() { pass(4); })();\n\
+             pass(a + b + await u + d);\n\
+         };\n\
+         func:main = int32() { pass(f(c(\"abc\")).await()); };",
+    );
+    let f = func(&p, "aria.f$resume");
+    assert_eq!(
+        count(f, "aria_task_start_inline"),
+        2,
+        "`await c(..)` and the lambda"
+    );
+    let called = funcs_called(&p, f);
+    assert_eq!(
+        called
+            .iter()
+            .filter(|n| n.ends_with("$ramp_nospawn"))
+            .count(),
+        2
+    );
+    assert!(called.contains(&"aria.c$ramp_nospawn"));
+    assert!(
+        called.contains(&"aria.c"),
+        "`c(\"x\")` stored: the spawning ramp"
+    );
+    // The no-spawn ramp is the ramp without `aria_task_spawn`.
+    let ramp = func(&p, "aria.c");
+    let nospawn = func(&p, "aria.c$ramp_nospawn");
+    assert_eq!(count(ramp, "aria_task_spawn"), 1);
+    assert_eq!(count(nospawn, "aria_task_spawn"), 0);
+    assert_eq!(count(nospawn, "aria_task_new"), 1);
+    assert_eq!(nospawn.params.len(), ramp.params.len());
+    // `main` awaits nothing directly (sync code): no inline start.
+    assert_eq!(count(func(&p, "aria.main"), "aria_task_start_inline"), 0);
+}

@@ -85,7 +85,7 @@ pub unsafe fn block_on(t: *mut Task) -> AriaResult {
         if !wait::link(t, node) {
             return take_result(t);
         }
-        give_away_core();
+        let gave_core = give_away_core();
         let shared = (*t).sched.get().read();
         let watch = is_main && !shared.is_null() && deadlock::enabled(&*shared);
         if watch {
@@ -101,19 +101,24 @@ pub unsafe fn block_on(t: *mut Task) -> AriaResult {
             let me = std::thread::current().id();
             lock(&(*shared).watchers).retain(|th| th.id() != me);
         }
+        if gave_core {
+            // Running again, without a core, until `run_worker` exits.
+            (*context::shared()).coreless.fetch_add(1, SeqCst);
+        }
         take_result(t)
     }
 }
 
 /// On a worker thread: hands the core to a substitute worker thread.
-fn give_away_core() {
+/// Returns whether it did.
+fn give_away_core() -> bool {
     let s = context::shared();
     if s.is_null() {
-        return;
+        return false;
     }
     let core = context::take_core();
     if core.is_null() {
-        return;
+        return false;
     }
     // SAFETY: this thread owned the core; ownership moves to the substitute.
     // The runtime outlives its worker threads.
@@ -121,4 +126,5 @@ fn give_away_core() {
         let shared: &Shared = &*s;
         arc_of(shared).start_worker(Box::from_raw(core));
     }
+    true
 }

@@ -12,7 +12,8 @@
 //! - A job's task reads the stored result only after the job's own claim
 //!   woke it; if a cancellation claimed the wait first, the task completes
 //!   with `ERR_CANCELLED` without reading, and the job releases a managed
-//!   result itself.
+//!   result itself. A job whose task was cancelled before the job started
+//!   is dropped without running.
 
 use std::collections::VecDeque;
 use std::ffi::CStr;
@@ -174,7 +175,15 @@ pub fn spawn_blocking_task(
     let tr = TaskRef(std::ptr::NonNull::new(t).expect("allocated"));
     shared.blocking.submit(move || {
         let t = tr.as_ptr();
-        let (err, val) = job();
+        // A task cancelled before its job started: the job is dropped unrun
+        // (its result could not be delivered: the cancellation claims the wait).
+        // SAFETY: the job's reference keeps `t` alive.
+        let (err, val) = if unsafe { crate::task::state(t).is_cancelled() } {
+            drop(job);
+            (ERR_CANCELLED, 0)
+        } else {
+            job()
+        };
         // SAFETY: the job's reference keeps `t` alive (its memory outlives a
         // completion); see BlockingFrame for the frame discipline.
         unsafe {

@@ -11,6 +11,11 @@
 //! - `current` is the task whose `resume` this thread is executing (null
 //!   between runs); `budget` counts the awaits of already-complete tasks
 //!   that the current run may still take without yielding.
+//! - A task run inline (`aria_task_start_inline`) is nested inside its
+//!   awaiting task's run: `current` is the child for the nested `resume`
+//!   and the parent again after it; the budget is the run's, shared by the
+//!   nested tasks (the thread has not been back to the scheduler); `inline`
+//!   counts the nested inline runs on this thread's stack.
 
 use std::cell::Cell;
 use std::ptr;
@@ -22,11 +27,17 @@ use crate::task::Task;
 /// Awaits of complete tasks a run may take before it yields (Tokio's budget).
 pub const BUDGET: u32 = 128;
 
+/// Inline runs nested on one thread's stack before `aria_task_start_inline`
+/// falls back to a spawn (deep `await f(n - 1)` recursion must not
+/// overflow the worker's stack).
+pub const MAX_INLINE_DEPTH: u32 = 32;
+
 struct Ctx {
     shared: Cell<*const Shared>,
     core: Cell<*mut Core>,
     current: Cell<*mut Task>,
     budget: Cell<u32>,
+    inline: Cell<u32>,
 }
 
 thread_local! {
@@ -36,6 +47,7 @@ thread_local! {
             core: Cell::new(ptr::null_mut()),
             current: Cell::new(ptr::null_mut()),
             budget: Cell::new(BUDGET),
+            inline: Cell::new(0),
         }
     };
 }
@@ -95,6 +107,47 @@ pub(crate) fn enter_task(t: *mut Task) -> *mut Task {
 #[inline]
 pub(crate) fn leave_task(outer: *mut Task) {
     CTX.with(|c| c.current.set(outer));
+}
+
+/// If this thread may run a task inline now — it holds a worker core of
+/// a runtime, runs a task, and is less than [`MAX_INLINE_DEPTH`] inline
+/// runs deep — the current task and the runtime.
+#[inline]
+pub(crate) fn inline_host() -> Option<(*mut Task, *const Shared)> {
+    CTX.try_with(|c| {
+        let cur = c.current.get();
+        if cur.is_null() || c.core.get().is_null() || c.inline.get() >= MAX_INLINE_DEPTH {
+            return None;
+        }
+        Some((cur, c.shared.get()))
+    })
+    .ok()
+    .flatten()
+}
+
+/// Enters the inline run of `t` nested in the current run: `t` becomes the
+/// current task, the budget stays the run's. Returns the outer task.
+#[inline]
+pub(crate) fn enter_inline(t: *mut Task) -> *mut Task {
+    CTX.with(|c| {
+        c.inline.set(c.inline.get() + 1);
+        c.current.replace(t)
+    })
+}
+
+/// Inline runs nested on this thread's stack now.
+#[cfg(all(test, not(loom)))]
+pub(crate) fn inline_depth() -> u32 {
+    CTX.with(|c| c.inline.get())
+}
+
+/// Ends the inline run entered by [`enter_inline`].
+#[inline]
+pub(crate) fn leave_inline(outer: *mut Task) {
+    CTX.with(|c| {
+        c.inline.set(c.inline.get() - 1);
+        c.current.set(outer);
+    });
 }
 
 /// The task this thread is running (null if none).

@@ -55,6 +55,7 @@ pub fn quiescent(shared: &Shared) -> bool {
         && !shared.timers.has_live()
         && shared.blocking.pending() == 0
         && shared.io_pending.load(SeqCst) == 0
+        && shared.coreless.load(SeqCst) == 0
 }
 
 /// Quiescent now and 20 ms later with no park/unpark in between, and `t`

@@ -6,7 +6,8 @@
 //! outside the workers go to the global injector, pinned tasks to their
 //! worker's private inbox. Idle workers park ([`park`], [`idle`]); the
 //! parked worker holding the driver token sleeps until the next timer
-//! ([`timer`]). Blocking work runs on a separate pool ([`blocking`]).
+//! ([`timer`]) — in the I/O driver's poll ([`io`]) once sockets are in
+//! use. Blocking work runs on a separate pool ([`blocking`]).
 //! [`block_on`] makes a thread wait for a task (handing a worker's core to a
 //! substitute), [`shutdown`] ends a runtime, [`deadlock`] detects a main
 //! thread waiting forever.
@@ -29,6 +30,7 @@ pub mod blocking;
 pub mod context;
 pub mod deadlock;
 pub mod idle;
+pub mod io;
 pub mod park;
 pub mod queue;
 pub mod shutdown;
@@ -84,6 +86,13 @@ pub struct Shared {
     pub watchers: Mutex<Vec<Thread>>,
     /// I/O registrations that may still wake a task (the reactor's count).
     pub io_pending: AtomicUsize,
+    /// Threads that gave their core away in `.await()` and, the wait over,
+    /// are still finishing their task without a core: running, so no
+    /// deadlock (`deadlock::quiescent`).
+    pub coreless: AtomicUsize,
+    /// The I/O driver, started on first use ([`io::reactor`]).
+    pub io: std::sync::OnceLock<io::Reactor>,
+    io_init: Mutex<()>,
     /// Worker threads (and substitutes), and how many are still running.
     threads: Mutex<Vec<JoinHandle<()>>>,
     alive: Mutex<usize>,
@@ -121,6 +130,9 @@ impl Shared {
             detect_deadlock: AtomicBool::new(false),
             watchers: Mutex::new(Vec::new()),
             io_pending: AtomicUsize::new(0),
+            coreless: AtomicUsize::new(0),
+            io: std::sync::OnceLock::new(),
+            io_init: Mutex::new(()),
             threads: Mutex::new(Vec::new()),
             alive: Mutex::new(0),
             alive_cv: Condvar::new(),

@@ -12,6 +12,13 @@
 //!   so it cannot signal in the window after the parker checked the state
 //!   and before it waits on the condvar.
 //! - Only the owning thread parks; any thread may unpark.
+//! - `PARKED_DRIVER`: the owner sleeps inside the I/O driver's poll
+//!   ([`Parker::park_driver`]) instead of on the condvar; an unpark then
+//!   leaves the token and calls the driver waker (the reactor's
+//!   `mio::Waker`), which makes that poll return. The waker is installed
+//!   before any thread can park as a driver, and a wake that comes before
+//!   the poll starts still makes it return at once (the waker's event
+//!   stays pending), so this unpark is never lost either.
 
 use std::time::Duration;
 
@@ -21,12 +28,17 @@ use crate::sync::{Condvar, Mutex};
 const EMPTY: usize = 0;
 const PARKED: usize = 1;
 const NOTIFIED: usize = 2;
+const PARKED_DRIVER: usize = 3;
+
+/// Interrupts the I/O driver's poll (installed when the reactor starts).
+pub type DriverWaker = Box<dyn Fn() + Send + Sync>;
 
 /// A one-token parker.
 pub struct Parker {
     state: AtomicUsize,
     mutex: Mutex<()>,
     condvar: Condvar,
+    driver_waker: std::sync::OnceLock<DriverWaker>,
 }
 
 impl Default for Parker {
@@ -41,7 +53,42 @@ impl Parker {
             state: AtomicUsize::new(EMPTY),
             mutex: Mutex::new(()),
             condvar: Condvar::new(),
+            driver_waker: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Installs the waker that interrupts [`Parker::park_driver`] (once).
+    pub fn set_driver_waker(&self, w: DriverWaker) {
+        let _ = self.driver_waker.set(w);
+    }
+
+    /// Parks by running `wait` — the I/O driver's poll, which returns on
+    /// I/O readiness, on its own timeout, or when the driver waker is
+    /// called — unless a token is available (consumed either way). The
+    /// driver waker must have been installed.
+    pub fn park_driver(&self, wait: impl FnOnce()) {
+        if self
+            .state
+            .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
+            .is_ok()
+        {
+            return;
+        }
+        match self
+            .state
+            .compare_exchange(EMPTY, PARKED_DRIVER, SeqCst, SeqCst)
+        {
+            Ok(_) => {}
+            Err(NOTIFIED) => {
+                self.state.store(EMPTY, SeqCst);
+                return;
+            }
+            Err(actual) => unreachable!("inconsistent park state {actual}"),
+        }
+        debug_assert!(self.driver_waker.get().is_some());
+        wait();
+        // Consume a token that arrived meanwhile, or leave the parked state.
+        self.state.store(EMPTY, SeqCst);
     }
 
     /// Blocks until a token is available (consuming it). Spurious condvar
@@ -127,6 +174,11 @@ impl Parker {
     pub fn unpark(&self) {
         match self.state.swap(NOTIFIED, SeqCst) {
             EMPTY | NOTIFIED => {}
+            PARKED_DRIVER => {
+                if let Some(w) = self.driver_waker.get() {
+                    w();
+                }
+            }
             PARKED => {
                 drop(self.mutex.lock().unwrap_or_else(|e| e.into_inner()));
                 self.condvar.notify_one();
@@ -190,6 +242,29 @@ mod loom_tests {
             // If the unpark were lost, this park would block forever and loom
             // would report a deadlock.
             p.park();
+            h.join().unwrap();
+        });
+    }
+
+    /// An unpark racing a park inside the I/O driver's poll is never lost:
+    /// either the parker sees the token, or the unparker sees the driver
+    /// state and calls the waker, which ends the poll (modelled as a wait
+    /// for the waker's flag).
+    #[test]
+    fn loom_unpark_reaches_the_driver_poll() {
+        use crate::sync::atomic::AtomicBool;
+        loom::model(|| {
+            let p = Arc::new(Parker::new());
+            let woke = Arc::new(AtomicBool::new(false));
+            let w = woke.clone();
+            p.set_driver_waker(Box::new(move || w.store(true, SeqCst)));
+            let q = p.clone();
+            let h = thread::spawn(move || q.unpark());
+            p.park_driver(|| {
+                while !woke.load(SeqCst) {
+                    thread::yield_now();
+                }
+            });
             h.join().unwrap();
         });
     }

@@ -118,12 +118,18 @@ impl Timers {
             seq,
             task: TaskRefOrd(task),
         }));
+        // The earliest deadline before this insert: a purge below recomputes
+        // `next` (possibly as this very deadline), so compare against the
+        // value the parked driver is sleeping towards.
+        let earliest_before = self.next.load(Relaxed);
         let len = h.heap.len();
         if len >= 64 && self.stale.load(Relaxed) * 2 > len {
             self.purge_locked(&mut h);
         }
-        if deadline < self.next.load(Relaxed) {
-            self.next.store(deadline, SeqCst);
+        if deadline < earliest_before {
+            if deadline < self.next.load(Relaxed) {
+                self.next.store(deadline, SeqCst);
+            }
             true
         } else {
             false

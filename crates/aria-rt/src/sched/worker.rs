@@ -1,7 +1,8 @@
 //! A worker: the loop that runs tasks on one thread.
 //!
 //! Each turn: maintenance every [`EVENT_INTERVAL`] ticks (fire expired
-//! timers), then a task from — in order — the global injector every
+//! timers; dispatch ready I/O without blocking while tasks wait on
+//! sockets), then a task from — in order — the global injector every
 //! [`GLOBAL_INTERVAL`] ticks (fairness), the pinned inbox, the LIFO slot,
 //! the local deque, the injector; else steal (as a searcher: random victim
 //! order, batches of half); else park.
@@ -17,6 +18,11 @@
 //!   tasks go to the back of its deque, never to the unstealable LIFO slot.
 //! - After a park, a worker still listed as a sleeper goes back to sleep
 //!   unless it has work (a timer timeout or a direct unpark is not a notify).
+//! - The driver (the one parked worker holding `Shared::driver`) sleeps in
+//!   the reactor's poll once the reactor exists, else on its condvar with
+//!   the next deadline as timeout. A driver that wakes up to run tasks
+//!   while timers or socket waits are pending hands the role to another
+//!   sleeper.
 
 use std::sync::atomic::Ordering::*;
 use std::sync::Arc;
@@ -80,6 +86,7 @@ pub(crate) fn run_worker(shared: Arc<Shared>, core: Box<Core>) {
             (*core).tick = (*core).tick.wrapping_add(1);
             if (*core).tick.is_multiple_of(EVENT_INTERVAL) {
                 shared.timers.fire_expired();
+                super::io::poll_if_pending(&shared);
             }
             match next_task(&shared, core).or_else(|| steal_work(&shared, core)) {
                 Some(t) => run_task(&shared, core, t),
@@ -88,7 +95,12 @@ pub(crate) fn run_worker(shared: Arc<Shared>, core: Box<Core>) {
         }
     }
     let core = context::take_core();
-    if !core.is_null() {
+    if core.is_null() {
+        // A former worker that gave its core away in `.await()` has finished
+        // its task: it no longer counts as running; let watchers look again.
+        shared.coreless.fetch_sub(1, SeqCst);
+        shared.on_all_parked();
+    } else {
         // SAFETY: this thread owned the core; no task runs any more.
         drop(unsafe { Box::from_raw(core) });
     }
@@ -258,8 +270,9 @@ unsafe fn park(shared: &Shared, core: *mut Core) {
     }
 }
 
-/// Sleeps once: as the timer driver (timeout = next deadline, then fire)
-/// if nobody else drives, else until unparked.
+/// Sleeps once: as the driver (timeout = next deadline, then fire; in the
+/// I/O poll once the reactor exists) if nobody else drives, else until
+/// unparked.
 fn park_once(shared: &Shared, index: usize) {
     let parker = &shared.remotes[index].parker;
     if shared
@@ -267,9 +280,18 @@ fn park_once(shared: &Shared, index: usize) {
         .compare_exchange(0, index + 1, SeqCst, SeqCst)
         .is_ok()
     {
-        match shared.timers.next_timeout() {
-            Some(d) => parker.park_timeout(d),
-            None => parker.park(),
+        // Pairs with the fence in `io::reactor`: either we see the reactor,
+        // or its creator sees us as the driver and unparks us.
+        std::sync::atomic::fence(SeqCst);
+        let timeout = shared.timers.next_timeout();
+        match shared.io.get() {
+            Some(io) => parker.park_driver(|| {
+                io.poll(timeout, true);
+            }),
+            None => match timeout {
+                Some(d) => parker.park_timeout(d),
+                None => parker.park(),
+            },
         }
         shared.driver.store(0, SeqCst);
         shared.timers.fire_expired();
@@ -285,9 +307,11 @@ unsafe fn transition_from_parked(shared: &Shared, core: *mut Core) -> bool {
         let has_work = (*core).queue.has_tasks() || !shared.remotes[index].inbox.is_empty();
         if has_work {
             (*core).is_searching = !shared.idle.unpark_worker_by_id(index);
-            if !(*core).is_searching && !shared.timers.is_empty() {
-                // We were the driver and now run tasks: hand the timers to
-                // another sleeper.
+            if !(*core).is_searching
+                && (!shared.timers.is_empty() || shared.io_pending.load(SeqCst) > 0)
+            {
+                // We were the driver and now run tasks: hand the timers
+                // and the I/O poll to another sleeper.
                 shared.timer_added_earliest();
             }
             return true;

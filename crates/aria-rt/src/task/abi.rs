@@ -37,6 +37,25 @@ pub unsafe extern "C" fn aria_task_spawn(task: *mut Task) {
     unsafe { crate::sched::spawn(task) }
 }
 
+/// The fast path of `await f(x)` on a direct call of an async function: the
+/// task came from `f`'s no-spawn ramp (`aria_task_new`, frame initialised,
+/// not spawned) and is awaited right after this call. Runs its first run
+/// inline on this thread, nested in the awaiting task's run; if it
+/// suspends there it becomes an ordinary suspended task of the scheduler.
+/// Falls back to `aria_task_spawn` when not inside a task on a worker, when
+/// the awaiting task is cancelled, or beyond a nesting depth. Returns 1 when
+/// the task completed here, else 0; either way, continue with the await
+/// (`aria_task_await` does not suspend on a completed task).
+///
+/// # Safety
+/// `task` came from `aria_task_new`, is initialised, was never spawned, and
+/// the caller (the awaiting task's frame) holds the only reference.
+#[no_mangle]
+pub unsafe extern "C" fn aria_task_start_inline(task: *mut Task) -> i32 {
+    // SAFETY: caller contract.
+    unsafe { super::run::start_inline(task) }
+}
+
 /// `await target` inside the task `current` (which is running this code).
 /// 1: do not suspend — `target` is complete (or `current` is cancelled, or
 /// `target` is detached); continue with `aria_task_cancelled` and
@@ -126,8 +145,23 @@ pub unsafe extern "C" fn aria_task_cancelled(current: *mut Task) -> i8 {
             wait::ensure_unlinked(current);
             1
         } else {
-            0
+            // At exit every incomplete task is cancelled (LANGUAGE.md §7.9):
+            // a task resumed because a built-in task it awaited was cancelled
+            // first must stop here too, not continue with that failure.
+            i8::from(runtime_closing(current))
         }
+    }
+}
+
+/// Is the runtime of `t` shutting down for exit?
+///
+/// # Safety
+/// `t` is a live task.
+unsafe fn runtime_closing(t: *mut Task) -> bool {
+    // SAFETY: caller contract; a task's runtime outlives it.
+    unsafe {
+        let shared = (*t).sched.get().read();
+        !shared.is_null() && (*shared).closing.load(std::sync::atomic::Ordering::Acquire)
     }
 }
 

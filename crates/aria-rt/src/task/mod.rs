@@ -11,7 +11,9 @@
 //!   While a task is incomplete the run reference keeps it alive, so run
 //!   queues, waiter lists and timers hold plain pointers to incomplete tasks
 //!   (a timer entry, which can outlive its task's completion, holds its own
-//!   reference).
+//!   reference). A task run inline by `aria_task_start_inline` takes the run
+//!   reference only if its first run suspends; until then (and for good if
+//!   it completes there) its awaiter's handle keeps it alive.
 //! - The result `{err, val}` is written by the code running the task before
 //!   `COMPLETE` is published (release) and read only after `COMPLETE` is seen
 //!   (acquire). A managed `val` is owned by the task and released when the
@@ -37,10 +39,13 @@ pub mod run;
 pub mod state;
 pub mod wait;
 
+#[cfg(all(test, not(loom)))]
+mod inline_tests;
+
 use std::cell::UnsafeCell;
 use std::ffi::{c_char, CStr};
 use std::ptr::{self, NonNull};
-use std::sync::atomic::{AtomicI32, AtomicI64, Ordering::*};
+use std::sync::atomic::{AtomicI32, AtomicI64, AtomicPtr, Ordering::*};
 
 use crate::layout::KIND_TASK;
 #[cfg(not(loom))]
@@ -150,6 +155,11 @@ pub struct Task {
     /// Runner: `aria_task_pin` request for the next suspension.
     pub pin_request: UnsafeCell<i32>,
     pub reserved: u32,
+    /// The task running this one inline (`aria_task_start_inline`) during
+    /// that first run, for the `awaited by` chain of reports: it awaits this
+    /// task but is not in its waiter list yet. Set before the task is
+    /// shared, cleared under `lock` when the inline run ends; null otherwise.
+    pub inline_parent: AtomicPtr<Task>,
 }
 
 #[cfg(not(loom))]

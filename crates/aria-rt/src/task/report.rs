@@ -13,11 +13,18 @@
 //! `.await()` inside a task's synchronous code (that task), or a built-in
 //! task such as `join_all` (no line of its own; its waiters follow).
 //!
+//! A task running inline (`aria_task_start_inline`) has no waiter yet: its
+//! `inline_parent`, the task running it (and awaiting it next), stands for
+//! its first waiter (alive: the link is cleared under the child's lock
+//! before the parent's run can go on).
+//!
 //! Invariants: [`chain_locked`] runs with the panicking task's lock held.
 //! Each further task's lock is taken with `try_lock` (so lock order cannot
 //! deadlock; a busy lock ends the chain early) and held while its first
 //! waiter is read and the next lock taken, which keeps the next task alive:
 //! a linked waiter cannot complete before it is unlinked under that lock.
+
+use std::sync::atomic::Ordering::Relaxed;
 
 use super::lock::SpinLock;
 use super::wait::{NODE_NATIVE, NODE_TASK, NODE_THREAD};
@@ -42,7 +49,22 @@ pub unsafe fn chain_locked(t: *mut Task) -> Vec<String> {
         for _ in 0..MAX_DEPTH {
             let n = (*(*cur).waiters.get()).head;
             if n.is_null() {
-                break;
+                // A task running inline is awaited by the task that runs
+                // it, not yet registered as its waiter.
+                let parent = (*cur).inline_parent.load(Relaxed);
+                if parent.is_null() {
+                    break;
+                }
+                lines.push(format!("  awaited by task {}", describe(parent)));
+                if parent == t || !(*parent).lock.try_lock() {
+                    break;
+                }
+                if let Some(prev) = held.pop() {
+                    prev.unlock();
+                }
+                held.push(&(*parent).lock);
+                cur = parent;
+                continue;
             }
             let next = match (*n).kind {
                 NODE_TASK => {

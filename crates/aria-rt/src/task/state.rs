@@ -128,6 +128,26 @@ impl State {
         }
     }
 
+    /// Starts the first run of a new task that no other thread can reach
+    /// yet (`aria_task_start_inline`): idle → `RUNNING | STARTED` by a plain
+    /// store, as nothing can race with it. Another thread reaches the task
+    /// only once it waits for something, through the lock of what it waits
+    /// for, which orders this store before that thread's RMWs.
+    #[inline]
+    pub fn start_unshared(&self) {
+        debug_assert_eq!(self.0.load(Relaxed), 0, "start_unshared on a used task");
+        self.0.store(RUNNING | STARTED, Relaxed);
+    }
+
+    /// Completes a task started by [`State::start_unshared`] that never
+    /// waited for anything in that run, so no other thread ever reached it:
+    /// `RUNNING` → `COMPLETE` by a plain store.
+    #[inline]
+    pub fn complete_unshared(&self) {
+        debug_assert_eq!(self.0.load(Relaxed), RUNNING | STARTED);
+        self.0.store(STARTED | COMPLETE, Release);
+    }
+
     /// The run ended with the task pending. True when a wake arrived during
     /// the run (`NOTIFIED`): the task is now `SCHEDULED` again and the caller
     /// must push it to a run queue, exactly once. Otherwise it is idle.
@@ -225,6 +245,23 @@ mod tests {
         assert!(prev & RUNNING != 0);
         assert!(!s.wake(), "complete ignores wakes");
         assert!(s.detach() & COMPLETE != 0);
+    }
+
+    #[test]
+    fn unshared_inline_run() {
+        let s = State::new();
+        s.start_unshared();
+        assert_eq!(s.load(), RUNNING | STARTED);
+        s.complete_unshared();
+        assert_eq!(s.load(), STARTED | COMPLETE);
+        assert!(!s.wake(), "complete ignores wakes");
+        // Suspending instead: the ordinary end of a run.
+        let s = State::new();
+        s.start_unshared();
+        assert!(!s.wake(), "running -> notified");
+        s.mark_spawned();
+        assert!(s.end_run(), "notified -> requeue");
+        assert_eq!(s.load() & (SCHEDULED | RUNNING | NOTIFIED), SCHEDULED);
     }
 }
 

@@ -425,6 +425,51 @@ mod loom_tests {
         });
     }
 
+    /// `aria_task_start_inline` (task/run.rs): a new task goes idle →
+    /// `RUNNING` by a plain store (no queue), publishes a wait during that first
+    /// run, is marked `SPAWNED` and — when the runtime is closing —
+    /// cancelled through its wait claim, then ends the run. Whether the
+    /// completion of what it waits for claims the wake before, during or
+    /// after those steps, the task is queued exactly once, never while it
+    /// runs, and ends `SCHEDULED`.
+    #[test]
+    fn loom_inline_first_run_that_suspends_is_queued_once() {
+        use crate::task::state::{State, NOTIFIED, RUNNING, SCHEDULED, SPAWNED};
+        for closing in [false, true] {
+            loom::model(move || {
+                let s = Arc::new(State::new());
+                let wait = Arc::new(WaitClaim::new());
+                let pushes = Arc::new(AtomicUsize::new(0));
+                s.start_unshared();
+                assert!(wait.try_publish(T));
+                let completer = {
+                    let (s, wait, pushes) = (s.clone(), wait.clone(), pushes.clone());
+                    thread::spawn(move || {
+                        if wait.claim(T) && s.wake() {
+                            pushes.fetch_add(1, AcqRel);
+                        }
+                    })
+                };
+                s.mark_spawned();
+                if closing {
+                    s.cancel();
+                    if wait.cancel_and_take() == T && s.wake() {
+                        pushes.fetch_add(1, AcqRel);
+                    }
+                }
+                if s.end_run() {
+                    pushes.fetch_add(1, AcqRel);
+                }
+                completer.join().unwrap();
+                assert_eq!(pushes.load(Acquire), 1, "queued exactly once");
+                assert_eq!(
+                    s.load() & (SCHEDULED | RUNNING | NOTIFIED | SPAWNED),
+                    SCHEDULED | SPAWNED
+                );
+            });
+        }
+    }
+
     /// Two waits in a row: a stale claim for the first never takes the second.
     #[test]
     fn loom_stale_claim_cannot_take_a_later_wait() {

@@ -1,0 +1,349 @@
+//! Channel tests: tasks written as Rust futures drive the channel ABI the
+//! way generated code does.
+
+use std::sync::atomic::Ordering::*;
+use std::sync::{Arc, Mutex};
+
+use super::*;
+use crate::asynclib::aria_yield_now;
+use crate::object::header;
+use crate::sched::Runtime;
+use crate::string::{new_str, str_bytes};
+use crate::task::abi::{aria_task_cancel, aria_task_done};
+use crate::testutil::{aw, awu, block, spawn_here, Rng};
+
+const OK0: AriaResult = AriaResult::ok(0);
+
+fn chan(cap: i64, managed: bool) -> usize {
+    let r = aria_chan_new(cap, i32::from(managed));
+    assert_eq!(r.err, 0);
+    r.val as usize
+}
+fn send(ch: usize, v: i64) -> usize {
+    // SAFETY: tests pass live channels.
+    unsafe { aria_chan_send(ch as *mut u8, v) as usize }
+}
+fn recv(ch: usize) -> usize {
+    // SAFETY: as above.
+    unsafe { aria_chan_recv(ch as *mut u8) as usize }
+}
+fn close(ch: usize) {
+    // SAFETY: as above.
+    unsafe { aria_chan_close(ch as *mut u8) }
+}
+fn done(t: usize) -> bool {
+    // SAFETY: tests hold their tasks.
+    unsafe { aria_task_done(t as *mut Task) != 0 }
+}
+fn cancel(t: usize) {
+    // SAFETY: as above.
+    unsafe { aria_task_cancel(t as *mut Task) }
+}
+fn rel(p: usize) {
+    // SAFETY: the caller owns a reference.
+    unsafe { aria_release(p as *mut u8) }
+}
+async fn yield_now() {
+    aw(aria_yield_now()).await;
+}
+
+#[test]
+fn negative_capacity_is_invalid() {
+    assert_eq!(aria_chan_new(-1, 0), AriaResult::err(ERR_INVALID));
+    rel(chan(0, false));
+}
+
+#[test]
+fn buffered_send_recv_and_close() {
+    let rt = Runtime::new(2);
+    let r = block(&rt, async {
+        let ch = chan(2, false);
+        let (s1, s2) = (send(ch, 1), send(ch, 2));
+        assert!(done(s1) && done(s2), "room in the buffer: done at once");
+        let s3 = send(ch, 3);
+        yield_now().await;
+        assert!(!done(s3), "buffer full: the send waits");
+        assert_eq!(awu(recv(ch)).await, AriaResult::ok(1));
+        assert_eq!(awu(s3).await, OK0, "the waiting send moved into the buffer");
+        assert_eq!(awu(s1).await, OK0);
+        assert_eq!(awu(s2).await, OK0);
+        // SAFETY: live channel.
+        assert_eq!(unsafe { buffered(ch as *mut u8) }, 2);
+        let s4 = send(ch, 4);
+        close(ch);
+        close(ch);
+        assert_eq!(
+            awu(s4).await,
+            AriaResult::err(ERR_CLOSED),
+            "waiting sender fails"
+        );
+        assert_eq!(awu(send(ch, 5)).await, AriaResult::err(ERR_CLOSED));
+        assert_eq!(
+            awu(recv(ch)).await,
+            AriaResult::ok(2),
+            "buffered values stay"
+        );
+        assert_eq!(awu(recv(ch)).await, AriaResult::ok(3));
+        assert_eq!(awu(recv(ch)).await, AriaResult::err(ERR_CLOSED));
+        rel(ch);
+        (0, 0)
+    });
+    assert_eq!(r, OK0);
+    rt.shutdown();
+}
+
+#[test]
+fn rendezvous_and_fifo_waiters() {
+    let rt = Runtime::new(2);
+    let r = block(&rt, async {
+        let ch = chan(0, false);
+        let s = send(ch, 7);
+        yield_now().await;
+        assert!(!done(s), "capacity 0: waits for a receiver");
+        assert_eq!(awu(recv(ch)).await, AriaResult::ok(7));
+        assert_eq!(awu(s).await, OK0);
+        // Receivers served in arrival order.
+        let rs: Vec<usize> = (0..3).map(|_| recv(ch)).collect();
+        yield_now().await;
+        assert!(rs.iter().all(|&r| !done(r)));
+        for v in [10, 20, 30] {
+            let s = send(ch, v);
+            assert!(done(s), "a receiver waits: delivered at once");
+            assert_eq!(awu(s).await, OK0);
+        }
+        for (r, v) in rs.into_iter().zip([10, 20, 30]) {
+            assert_eq!(awu(r).await, AriaResult::ok(v));
+        }
+        // Senders served in arrival order.
+        let ss: Vec<usize> = [1, 2, 3].iter().map(|&v| send(ch, v)).collect();
+        for v in [1, 2, 3] {
+            assert_eq!(awu(recv(ch)).await, AriaResult::ok(v));
+        }
+        for s in ss {
+            assert_eq!(awu(s).await, OK0);
+        }
+        // A receiver waiting on an empty channel fails when it closes.
+        let r = recv(ch);
+        yield_now().await;
+        close(ch);
+        assert_eq!(awu(r).await, AriaResult::err(ERR_CLOSED));
+        rel(ch);
+        (0, 0)
+    });
+    assert_eq!(r, OK0);
+    rt.shutdown();
+}
+
+#[test]
+fn cancelled_operations_have_no_effect() {
+    let rt = Runtime::new(2);
+    let r = block(&rt, async {
+        let ch = chan(0, false);
+        let r = recv(ch);
+        yield_now().await;
+        cancel(r);
+        assert_eq!(awu(r).await, AriaResult::err(ERR_CANCELLED));
+        let s = send(ch, 5);
+        yield_now().await;
+        assert!(!done(s), "the cancelled receiver took nothing");
+        assert_eq!(awu(recv(ch)).await, AriaResult::ok(5));
+        assert_eq!(awu(s).await, OK0);
+        let s = send(ch, 6);
+        yield_now().await;
+        cancel(s);
+        assert_eq!(awu(s).await, AriaResult::err(ERR_CANCELLED));
+        let r = recv(ch);
+        yield_now().await;
+        assert!(!done(r), "the cancelled sender delivered nothing");
+        assert_eq!(awu(send(ch, 7)).await, OK0);
+        assert_eq!(awu(r).await, AriaResult::ok(7));
+        // Cancelling a completed operation changes nothing.
+        let s = send(ch, 8);
+        let r = recv(ch);
+        cancel(s);
+        cancel(r);
+        assert_eq!(awu(r).await, AriaResult::ok(8));
+        assert_eq!(awu(s).await, OK0);
+        rel(ch);
+        (0, 0)
+    });
+    assert_eq!(r, OK0);
+    rt.shutdown();
+}
+
+#[test]
+fn managed_values_are_owned_by_the_buffer() {
+    let rt = Runtime::new(1);
+    let s = new_str(b"hello channel") as usize;
+    let rc = |p: usize| {
+        // SAFETY: `s` is live until released below.
+        unsafe { header(p as *const u8).rc.load(Relaxed) }
+    };
+    let r = block(&rt, async move {
+        let ch = chan(4, true);
+        assert_eq!(awu(send(ch, s as i64)).await, OK0);
+        assert_eq!(awu(send(ch, s as i64)).await, OK0);
+        assert_eq!(rc(s), 3, "the buffer holds two references");
+        let got = awu(recv(ch)).await;
+        assert_eq!(got, AriaResult::ok(s as i64));
+        assert_eq!(rc(s), 3, "moved to the receiver");
+        rel(got.val as usize);
+        let pending = send(ch, s as i64);
+        cancel(pending);
+        let _ = awu(pending).await;
+        // Freeing the channel releases what it still buffers.
+        rel(ch);
+        (0, 0)
+    });
+    assert_eq!(r, OK0);
+    assert_eq!(rc(s), 1);
+    rel(s);
+    rt.shutdown();
+}
+
+/// `senders` × `receivers` tasks move `n` managed values through a channel
+/// of capacity `cap` while cancelling operations at random, racing the
+/// deliveries. Every value must be received exactly once if its send
+/// succeeded, and never if its send was cancelled; reference counts must
+/// balance.
+fn stress(cap: i64, n: usize, senders: usize, receivers: usize, seed: u64) {
+    let rt = Runtime::new(4);
+    let values: Arc<Vec<usize>> = Arc::new(
+        (0..n)
+            .map(|i| new_str(format!("value {i}").as_bytes()) as usize)
+            .collect(),
+    );
+    // 0: not sent yet, 1: delivered, 2: cancelled.
+    let status = Arc::new(Mutex::new(vec![0u8; n]));
+    let received = Arc::new(Mutex::new(Vec::<usize>::new()));
+    let r = {
+        let (values, status, received) = (values.clone(), status.clone(), received.clone());
+        block(&rt, async move {
+            let ch = chan(cap, true);
+            let left = Arc::new(std::sync::atomic::AtomicUsize::new(senders));
+            let mut tasks = Vec::new();
+            for k in 0..senders {
+                let (values, status, left) = (values.clone(), status.clone(), left.clone());
+                tasks.push(spawn_here(async move {
+                    let mut rng = Rng(seed ^ (k as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+                    for i in (k..values.len()).step_by(senders) {
+                        let t = send(ch, values[i] as i64);
+                        match rng.below(6) {
+                            0 => cancel(t),
+                            1 => {
+                                yield_now().await;
+                                cancel(t);
+                            }
+                            _ => {}
+                        }
+                        let r = awu(t).await;
+                        let st = match r.err {
+                            0 => 1,
+                            ERR_CANCELLED => 2,
+                            e => return (e, i as i64),
+                        };
+                        status.lock().unwrap()[i] = st;
+                    }
+                    if left.fetch_sub(1, SeqCst) == 1 {
+                        close(ch);
+                    }
+                    (0, 0)
+                }));
+            }
+            for k in 0..receivers {
+                let received = received.clone();
+                tasks.push(spawn_here(async move {
+                    let mut rng = Rng(!seed ^ (k as u64 + 7).wrapping_mul(0xD1B5_4A32_D192_ED03));
+                    loop {
+                        let t = recv(ch);
+                        match rng.below(5) {
+                            0 => cancel(t),
+                            1 => {
+                                yield_now().await;
+                                cancel(t);
+                            }
+                            _ => {}
+                        }
+                        let r = awu(t).await;
+                        match r.err {
+                            0 => received.lock().unwrap().push(r.val as usize),
+                            ERR_CANCELLED => {}
+                            ERR_CLOSED => return (0, 0),
+                            e => return (e, 0),
+                        }
+                    }
+                }));
+            }
+            for t in tasks {
+                let r = awu(t).await;
+                if r.err != 0 {
+                    return (r.err, r.val);
+                }
+            }
+            rel(ch);
+            (0, 0)
+        })
+    };
+    assert_eq!(r, OK0);
+    let status = status.lock().unwrap();
+    let received = received.lock().unwrap();
+    let index = |p: usize| {
+        // SAFETY: received values are live strings.
+        let b = unsafe { str_bytes(p as *const u8) };
+        std::str::from_utf8(&b[6..])
+            .unwrap()
+            .parse::<usize>()
+            .unwrap()
+    };
+    let mut times = vec![0u32; n];
+    for &p in received.iter() {
+        times[index(p)] += 1;
+    }
+    let mut cancelled = 0;
+    for i in 0..n {
+        match status[i] {
+            1 => assert_eq!(
+                times[i], 1,
+                "value {i} delivered, received {} times",
+                times[i]
+            ),
+            2 => {
+                cancelled += 1;
+                assert_eq!(times[i], 0, "value {i} cancelled but received");
+            }
+            s => panic!("value {i} has status {s}"),
+        }
+        // SAFETY: we still hold our reference.
+        let rc = unsafe { header(values[i] as *const u8).rc.load(Relaxed) };
+        assert_eq!(
+            rc,
+            1 + i64::from(times[i] > 0),
+            "reference count of value {i}"
+        );
+    }
+    eprintln!(
+        "stress cap {cap}: {cancelled} of {n} sends cancelled, {} received",
+        received.len()
+    );
+    assert!(
+        cancelled > 0 && cancelled < n,
+        "cancellations raced ({cancelled})"
+    );
+    for &p in received.iter() {
+        rel(p);
+    }
+    for &p in values.iter() {
+        rel(p);
+    }
+    rt.shutdown();
+}
+
+#[test]
+fn stress_buffered_with_cancellations() {
+    stress(4, 10_000, 4, 4, 0x1234_5678);
+}
+
+#[test]
+fn stress_rendezvous_with_cancellations() {
+    stress(0, 10_000, 4, 4, 0xDEAD_BEEF);
+}

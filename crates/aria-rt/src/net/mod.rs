@@ -1,0 +1,866 @@
+//! TCP (LANGUAGE.md §7.13): `TcpListener` (kind 8) and `TcpConn` (kind 9)
+//! handles, and their operations as built-in tasks (docs/RUNTIME_ABI.md,
+//! "Channels, TCP and files").
+//!
+//! Sockets are non-blocking mio sockets registered with the runtime's
+//! reactor ([`crate::sched::io`]); [`source`] holds the waiting protocol.
+//! An operation first tries its syscall on the calling thread; only after
+//! `WouldBlock` does it become a waiting task, woken by readiness to retry.
+//!
+//! Invariants:
+//! - A handle object owns an `Arc` of its source; its destructor closes the
+//!   socket. Every pending operation holds a reference to its handle, so a
+//!   socket is closed when its last handle and pending operation are gone,
+//!   or by an explicit `close`.
+//! - An operation task's resume always leaves its queue before completing
+//!   (its node lives in its frame).
+//! - A cancelled read or accept consumed nothing: the syscall runs only in
+//!   an uncancelled run. A cancelled write may have sent a prefix.
+//! - Broken connections are failures (`ERR_IO`), never signals: Rust's
+//!   sockets send with `MSG_NOSIGNAL`, and the program entry ignores
+//!   `SIGPIPE` ([`ignore_sigpipe`]).
+
+pub mod source;
+
+#[cfg(test)]
+mod tests;
+
+use std::cell::RefCell;
+use std::ffi::CStr;
+use std::io::{self, ErrorKind, Read, Write};
+use std::net::{IpAddr, Ipv4Addr, Shutdown, SocketAddr, ToSocketAddrs};
+use std::ptr;
+use std::sync::atomic::AtomicI64;
+use std::sync::{Arc, Mutex};
+
+use mio::net::{TcpListener, TcpStream};
+
+use crate::asynclib::ready;
+use crate::layout::*;
+use crate::object::{alloc_object, aria_release, aria_retain, free_object, PrivateDrop};
+use crate::sched::Shared;
+use crate::string::{new_str, str_bytes};
+use crate::task::native::{new_task, start_waiting, Native};
+use crate::task::wait::{claim, try_publish, WAIT_NATIVE};
+use crate::task::{frame, release, state, Task, TaskRef};
+use crate::AriaResult;
+use source::{Dir, IoWaiter, Sock, Source, SourceState};
+
+/// The listen backlog (capped by the system's `somaxconn`).
+pub const LISTEN_BACKLOG: i32 = 1024;
+
+/// Most bytes one `read` returns.
+pub const MAX_READ: usize = 64 * 1024;
+
+// ---- handles ----------------------------------------------------------------------------------
+
+/// A listener (kind 8) or connection (kind 9) object.
+#[repr(C)]
+struct HandleObj {
+    rc: AtomicI64,
+    kind: u32,
+    pad: u32,
+    destructor: usize,
+    src: Arc<Source>,
+    /// Listeners: the bound port.
+    port: i64,
+}
+
+const HANDLE_SIZE: usize = std::mem::size_of::<HandleObj>();
+
+unsafe fn destroy_handle(p: *mut u8) {
+    // SAFETY: called once by `aria_release` with exclusive access.
+    unsafe {
+        let src = ptr::read(ptr::addr_of!((*p.cast::<HandleObj>()).src));
+        src.close();
+        drop(src);
+        free_object(p, HANDLE_SIZE);
+    }
+}
+
+fn new_handle(kind: u32, src: Arc<Source>, port: i64) -> *mut u8 {
+    let p = alloc_object(HANDLE_SIZE, kind, true);
+    let d: PrivateDrop = destroy_handle;
+    // SAFETY: fresh object of HANDLE_SIZE bytes.
+    unsafe {
+        let h = p.cast::<HandleObj>();
+        ptr::addr_of_mut!((*h).destructor).write(d as usize);
+        ptr::addr_of_mut!((*h).src).write(src);
+        ptr::addr_of_mut!((*h).port).write(port);
+    }
+    p
+}
+
+/// # Safety
+/// `h` is a live listener or connection.
+unsafe fn source_of<'a>(h: *mut u8) -> &'a Arc<Source> {
+    // SAFETY: caller contract.
+    unsafe { &(*h.cast::<HandleObj>()).src }
+}
+
+// ---- addresses and errors -------------------------------------------------------------------
+
+/// The port as `u16`, if in `lo..=65535`.
+fn port_of(port: i64, lo: i64) -> Result<u16, i64> {
+    if (lo..=65535).contains(&port) {
+        Ok(port as u16)
+    } else {
+        Err(ERR_INVALID)
+    }
+}
+
+/// The addresses of `host` when no resolver is needed: `localhost`, or an
+/// IPv4 / IPv6 literal (with or without brackets).
+fn literal_addrs(host: &str, port: u16) -> Option<Vec<SocketAddr>> {
+    if host.eq_ignore_ascii_case("localhost") {
+        return Some(vec![SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port)]);
+    }
+    let h = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    h.parse::<IpAddr>()
+        .ok()
+        .map(|ip| vec![SocketAddr::new(ip, port)])
+}
+
+/// Resolves `host` (blocking: the system resolver); `ERR_NOT_FOUND`.
+fn resolve_blocking(host: &str, port: u16) -> Result<Vec<SocketAddr>, i64> {
+    if let Some(a) = literal_addrs(host, port) {
+        return Ok(a);
+    }
+    if host.is_empty() {
+        return Err(ERR_NOT_FOUND);
+    }
+    match (host, port).to_socket_addrs() {
+        Ok(it) => {
+            let v: Vec<SocketAddr> = it.collect();
+            if v.is_empty() {
+                Err(ERR_NOT_FOUND)
+            } else {
+                Ok(v)
+            }
+        }
+        Err(_) => Err(ERR_NOT_FOUND),
+    }
+}
+
+/// A host string argument (`ERR_NOT_FOUND` if it is not UTF-8).
+///
+/// # Safety
+/// `s` is null or a live string.
+unsafe fn host_arg(s: *const u8) -> Result<String, i64> {
+    // SAFETY: caller contract.
+    let b = unsafe { str_bytes(s) };
+    std::str::from_utf8(b)
+        .map(str::to_owned)
+        .map_err(|_| ERR_NOT_FOUND)
+}
+
+fn connect_error(e: &io::Error) -> i64 {
+    match e.kind() {
+        ErrorKind::ConnectionRefused => ERR_REFUSED,
+        _ => ERR_IO,
+    }
+}
+
+/// Ignores `SIGPIPE` for the whole process (a write to a broken connection
+/// must fail, not kill the program). Called by the program entry.
+pub fn ignore_sigpipe() {
+    // SAFETY: setting a signal's disposition to SIG_IGN is async-signal-safe
+    // and affects no Rust invariant.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+    }
+}
+
+// ---- the generic socket operation ----------------------------------------------------------
+
+/// What a syscall attempt gave.
+enum Attempt {
+    Done(i64, i64),
+    WouldBlock,
+}
+
+/// One kind of socket operation (accept, read, write).
+trait IoOp: Send + Sized + 'static {
+    const NAME: &'static CStr;
+    const DIR: Dir;
+    /// The result value is a managed pointer.
+    const MANAGED: bool;
+    fn handle(&self) -> *mut u8;
+    fn waiter(this: *mut Self) -> *mut IoWaiter;
+    /// Tries the syscall (source lock held, socket open).
+    fn attempt(&mut self, st: &mut SourceState) -> Attempt;
+}
+
+/// The task of a waiting socket operation.
+struct OpTask<O: IoOp>(O);
+
+impl<O: IoOp> Native for OpTask<O> {
+    const NAME: &'static CStr = O::NAME;
+    unsafe fn resume(this: *mut Self, task: *mut Task) -> Option<(i64, i64)> {
+        // SAFETY: runner; the handle (and its source) is kept alive by the
+        // operation's reference; the node is touched under the source lock.
+        unsafe {
+            let op = ptr::addr_of_mut!((*this).0);
+            let w = O::waiter(op);
+            let src = source_of((*op).handle()).clone();
+            let mut st = src.lock();
+            // Woken by readiness (we are the head), a close, or a cancellation.
+            if state(task).is_cancelled() {
+                st.leave(O::DIR, w);
+                return Some((ERR_CANCELLED, 0));
+            }
+            if st.closed {
+                st.leave(O::DIR, w);
+                return Some((ERR_CLOSED, 0));
+            }
+            match (*op).attempt(&mut st) {
+                Attempt::Done(err, val) => {
+                    st.leave(O::DIR, w);
+                    Some((err, val))
+                }
+                Attempt::WouldBlock => {
+                    st.rearm(w);
+                    if try_publish(task, WAIT_NATIVE) {
+                        None
+                    } else {
+                        st.leave(O::DIR, w);
+                        Some((ERR_CANCELLED, 0))
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Starts operation `op` on its handle's socket: done at once if its queue
+/// is empty and the syscall does not block, else a waiting task.
+fn start<O: IoOp>(mut op: O) -> *mut Task {
+    // SAFETY: `op` holds a reference to its live handle.
+    let src = unsafe { source_of(op.handle()) }.clone();
+    let mut st = src.lock();
+    let early = if st.closed {
+        Some((ERR_CLOSED, 0))
+    } else if st.idle(O::DIR) {
+        match op.attempt(&mut st) {
+            Attempt::Done(e, v) => Some((e, v)),
+            Attempt::WouldBlock => None,
+        }
+    } else {
+        None
+    };
+    if let Some((e, v)) = early {
+        drop(st);
+        // Dropping `op` may release the last handle (which closes the socket).
+        drop(op);
+        return ready(e, v, O::MANAGED);
+    }
+    let t = new_task(OpTask(op), false, O::MANAGED);
+    // SAFETY: the frame holds the op (stable address); the task waits
+    // (WAIT_NATIVE) before its node is queued, under the source lock.
+    unsafe {
+        let w = O::waiter(ptr::addr_of_mut!((*frame(t).cast::<OpTask<O>>()).0));
+        (*w).owner = t;
+        start_waiting(src.shared, t);
+        st.enqueue(O::DIR, w);
+    }
+    t
+}
+
+// ---- accept -------------------------------------------------------------------------------------
+
+struct AcceptOp {
+    w: IoWaiter,
+    h: *mut u8,
+}
+// SAFETY: `h` is a retained handle (a thread-safe object); the node is
+// touched under the source lock.
+unsafe impl Send for AcceptOp {}
+
+impl Drop for AcceptOp {
+    fn drop(&mut self) {
+        // SAFETY: our reference.
+        unsafe { aria_release(self.h) }
+    }
+}
+
+impl IoOp for AcceptOp {
+    const NAME: &'static CStr = c"accept";
+    const DIR: Dir = Dir::Read;
+    const MANAGED: bool = true;
+    fn handle(&self) -> *mut u8 {
+        self.h
+    }
+    fn waiter(this: *mut Self) -> *mut IoWaiter {
+        // SAFETY: `this` points to a live op.
+        unsafe { ptr::addr_of_mut!((*this).w) }
+    }
+    fn attempt(&mut self, st: &mut SourceState) -> Attempt {
+        let Sock::Listener(l) = &st.sock else {
+            return Attempt::Done(ERR_CLOSED, 0);
+        };
+        // SAFETY: live handle.
+        let shared = unsafe { source_of(self.h) }.shared;
+        loop {
+            match l.accept() {
+                Ok((s, _)) => {
+                    let _ = s.set_nodelay(true);
+                    return match Source::register(shared, Sock::Stream(s)) {
+                        Ok(src) => Attempt::Done(0, new_handle(KIND_CONN, src, 0) as i64),
+                        Err(e) => Attempt::Done(e, 0),
+                    };
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return Attempt::WouldBlock,
+                // The peer gave up before we accepted: take the next one.
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        ErrorKind::Interrupted | ErrorKind::ConnectionAborted
+                    ) => {}
+                Err(_) => return Attempt::Done(ERR_IO, 0),
+            }
+        }
+    }
+}
+
+// ---- read / write ---------------------------------------------------------------------------------
+
+thread_local! {
+    static READ_BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+struct ReadOp {
+    w: IoWaiter,
+    h: *mut u8,
+    n: usize,
+}
+// SAFETY: as AcceptOp.
+unsafe impl Send for ReadOp {}
+
+impl Drop for ReadOp {
+    fn drop(&mut self) {
+        // SAFETY: our reference.
+        unsafe { aria_release(self.h) }
+    }
+}
+
+impl IoOp for ReadOp {
+    const NAME: &'static CStr = c"read";
+    const DIR: Dir = Dir::Read;
+    const MANAGED: bool = true;
+    fn handle(&self) -> *mut u8 {
+        self.h
+    }
+    fn waiter(this: *mut Self) -> *mut IoWaiter {
+        // SAFETY: `this` points to a live op.
+        unsafe { ptr::addr_of_mut!((*this).w) }
+    }
+    fn attempt(&mut self, st: &mut SourceState) -> Attempt {
+        let Sock::Stream(s) = &st.sock else {
+            return Attempt::Done(ERR_CLOSED, 0);
+        };
+        let n = self.n;
+        READ_BUF.with(|b| {
+            let mut buf = b.borrow_mut();
+            if buf.len() < n {
+                buf.resize(n, 0);
+            }
+            loop {
+                match (&*s).read(&mut buf[..n]) {
+                    Ok(k) => return Attempt::Done(0, new_str(&buf[..k]) as i64),
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => return Attempt::WouldBlock,
+                    Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                    Err(_) => return Attempt::Done(ERR_IO, 0),
+                }
+            }
+        })
+    }
+}
+
+struct WriteOp {
+    w: IoWaiter,
+    h: *mut u8,
+    /// The string being written (retained).
+    s: *mut u8,
+    off: usize,
+}
+// SAFETY: as AcceptOp; `s` is an immutable retained string.
+unsafe impl Send for WriteOp {}
+
+impl Drop for WriteOp {
+    fn drop(&mut self) {
+        // SAFETY: our references.
+        unsafe {
+            aria_release(self.s);
+            aria_release(self.h);
+        }
+    }
+}
+
+impl IoOp for WriteOp {
+    const NAME: &'static CStr = c"write";
+    const DIR: Dir = Dir::Write;
+    const MANAGED: bool = false;
+    fn handle(&self) -> *mut u8 {
+        self.h
+    }
+    fn waiter(this: *mut Self) -> *mut IoWaiter {
+        // SAFETY: `this` points to a live op.
+        unsafe { ptr::addr_of_mut!((*this).w) }
+    }
+    fn attempt(&mut self, st: &mut SourceState) -> Attempt {
+        let Sock::Stream(s) = &st.sock else {
+            return Attempt::Done(ERR_CLOSED, 0);
+        };
+        // SAFETY: a retained string.
+        let bytes = unsafe { str_bytes(self.s) };
+        while self.off < bytes.len() {
+            match (&*s).write(&bytes[self.off..]) {
+                Ok(0) => return Attempt::Done(ERR_IO, 0),
+                Ok(k) => self.off += k,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return Attempt::WouldBlock,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(_) => return Attempt::Done(ERR_IO, 0),
+            }
+        }
+        Attempt::Done(0, bytes.len() as i64)
+    }
+}
+
+// ---- connect ---------------------------------------------------------------------------------------
+
+type Resolved = Arc<Mutex<Option<Result<Vec<SocketAddr>, i64>>>>;
+
+enum Phase {
+    /// Waiting for the resolver job on the blocking pool.
+    Resolving(Resolved),
+    /// Waiting for the socket to become writable (connected or failed).
+    Connecting(Arc<Source>),
+    Finished,
+}
+
+struct ConnectOp {
+    w: IoWaiter,
+    phase: Phase,
+    addrs: Vec<SocketAddr>,
+    next: usize,
+    shared: &'static Shared,
+}
+// SAFETY: the node is touched under the source lock; the rest by the runner.
+unsafe impl Send for ConnectOp {}
+
+impl Drop for ConnectOp {
+    fn drop(&mut self) {
+        if let Phase::Connecting(src) = std::mem::replace(&mut self.phase, Phase::Finished) {
+            src.close();
+        }
+    }
+}
+
+/// Starts connecting to `addrs[*next..]` in order: the first socket whose
+/// connect is in progress (or done), registered; or the last error.
+fn connect_first(
+    shared: &'static Shared,
+    addrs: &[SocketAddr],
+    next: &mut usize,
+) -> Result<Arc<Source>, i64> {
+    let mut err = ERR_IO;
+    while *next < addrs.len() {
+        let a = addrs[*next];
+        *next += 1;
+        match TcpStream::connect(a) {
+            Ok(s) => match Source::register(shared, Sock::Stream(s)) {
+                Ok(src) => return Ok(src),
+                Err(e) => err = e,
+            },
+            Err(e) => err = connect_error(&e),
+        }
+    }
+    Err(err)
+}
+
+/// Is the connect of `s` done (`Ok(true)`), in progress (`Ok(false)`), or failed?
+fn connect_status(s: &TcpStream) -> Result<bool, i64> {
+    match s.take_error() {
+        Ok(Some(e)) | Err(e) => return Err(connect_error(&e)),
+        Ok(None) => {}
+    }
+    match s.peer_addr() {
+        Ok(_) => Ok(true),
+        Err(e)
+            if e.kind() == ErrorKind::NotConnected
+                || e.raw_os_error() == Some(libc::EINPROGRESS) =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(connect_error(&e)),
+    }
+}
+
+impl ConnectOp {
+    /// Queues the node on its source (locked by the caller as `st`); the
+    /// task already waits with `WAIT_NATIVE`.
+    unsafe fn wait_on(this: *mut Self, task: *mut Task, st: &mut SourceState) {
+        // SAFETY: caller contract (runner or creator, lock held).
+        unsafe {
+            let w = ptr::addr_of_mut!((*this).w);
+            (*w).owner = task;
+            st.enqueue(Dir::Write, w);
+        }
+    }
+
+    /// Runner: tries the next addresses after a failure (or resolution).
+    unsafe fn try_next(this: *mut Self, task: *mut Task, mut err: i64) -> Option<(i64, i64)> {
+        // SAFETY: runner.
+        unsafe {
+            let shared = (*this).shared;
+            while (*this).next < (*this).addrs.len() {
+                let src = match connect_first(shared, &(*this).addrs, &mut (*this).next) {
+                    Ok(src) => src,
+                    Err(e) => {
+                        err = e;
+                        continue;
+                    }
+                };
+                let mut st = src.lock();
+                // The socket may have connected (or failed) before it was
+                // registered: its readiness edge came with nobody waiting.
+                match sock_status(&st) {
+                    Ok(true) => {
+                        drop(st);
+                        return Some((0, new_handle(KIND_CONN, src, 0) as i64));
+                    }
+                    Err(e) => {
+                        st.close();
+                        err = e;
+                    }
+                    Ok(false) => {
+                        if !try_publish(task, WAIT_NATIVE) {
+                            st.close();
+                            return Some((ERR_CANCELLED, 0));
+                        }
+                        Self::wait_on(this, task, &mut st);
+                        drop(st);
+                        (*this).phase = Phase::Connecting(src);
+                        return None;
+                    }
+                }
+            }
+            Some((err, 0))
+        }
+    }
+}
+
+/// The connect status of a source's socket (see [`connect_status`]);
+/// sets `TCP_NODELAY` once connected.
+fn sock_status(st: &SourceState) -> Result<bool, i64> {
+    match &st.sock {
+        Sock::Stream(s) => {
+            let r = connect_status(s);
+            if r == Ok(true) {
+                let _ = s.set_nodelay(true);
+            }
+            r
+        }
+        _ => Err(ERR_IO),
+    }
+}
+
+impl Native for ConnectOp {
+    const NAME: &'static CStr = c"tcp_connect";
+    unsafe fn resume(this: *mut Self, task: *mut Task) -> Option<(i64, i64)> {
+        // SAFETY: runner; see the type's invariants.
+        unsafe {
+            match &(*this).phase {
+                Phase::Resolving(slot) => {
+                    let r = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
+                    if state(task).is_cancelled() {
+                        return Some((ERR_CANCELLED, 0));
+                    }
+                    match r {
+                        Some(Ok(addrs)) => {
+                            (*this).addrs = addrs;
+                            (*this).next = 0;
+                            (*this).phase = Phase::Finished;
+                            Self::try_next(this, task, ERR_NOT_FOUND)
+                        }
+                        Some(Err(e)) => Some((e, 0)),
+                        None => Some((ERR_CANCELLED, 0)),
+                    }
+                }
+                Phase::Connecting(src) => {
+                    let src = src.clone();
+                    let w = ptr::addr_of_mut!((*this).w);
+                    let mut st = src.lock();
+                    if state(task).is_cancelled() {
+                        st.leave(Dir::Write, w);
+                        st.close();
+                        (*this).phase = Phase::Finished;
+                        return Some((ERR_CANCELLED, 0));
+                    }
+                    let status = sock_status(&st);
+                    match status {
+                        Ok(false) => {
+                            st.rearm(w);
+                            if try_publish(task, WAIT_NATIVE) {
+                                return None;
+                            }
+                            st.leave(Dir::Write, w);
+                            st.close();
+                            (*this).phase = Phase::Finished;
+                            Some((ERR_CANCELLED, 0))
+                        }
+                        Ok(true) => {
+                            st.leave(Dir::Write, w);
+                            drop(st);
+                            (*this).phase = Phase::Finished;
+                            Some((0, new_handle(KIND_CONN, src, 0) as i64))
+                        }
+                        Err(e) => {
+                            st.leave(Dir::Write, w);
+                            st.close();
+                            drop(st);
+                            (*this).phase = Phase::Finished;
+                            Self::try_next(this, task, e)
+                        }
+                    }
+                }
+                Phase::Finished => Some((ERR_CANCELLED, 0)),
+            }
+        }
+    }
+}
+
+// ---- the ABI ---------------------------------------------------------------------------------------
+
+/// `tcp_listen(host, port)`: a bound, listening socket (+1), or
+/// `ERR_ADDR_IN_USE` / `ERR_NOT_FOUND` / `ERR_INVALID` / `ERR_IO`.
+///
+/// # Safety
+/// `host` is null or a live string.
+#[no_mangle]
+pub unsafe extern "C" fn aria_tcp_listen(host: *const u8, port: i64) -> AriaResult {
+    let port = match port_of(port, 0) {
+        Ok(p) => p,
+        Err(e) => return AriaResult::err(e),
+    };
+    // SAFETY: caller contract.
+    let host = match unsafe { host_arg(host) } {
+        Ok(h) => h,
+        Err(e) => return AriaResult::err(e),
+    };
+    let addrs = match resolve_blocking(&host, port) {
+        Ok(a) => a,
+        Err(e) => return AriaResult::err(e),
+    };
+    let mut err = ERR_IO;
+    for a in addrs {
+        match TcpListener::bind(a) {
+            Ok(l) => {
+                // mio listens with std's backlog (128); a server under load
+                // wants more. Linux lets `listen` raise it on a listening socket.
+                // SAFETY: `l` owns a valid listening descriptor.
+                unsafe {
+                    libc::listen(std::os::fd::AsRawFd::as_raw_fd(&l), LISTEN_BACKLOG);
+                }
+                let bound = l
+                    .local_addr()
+                    .map_or(i64::from(port), |a| i64::from(a.port()));
+                return match Source::register(crate::sched::current(), Sock::Listener(l)) {
+                    Ok(src) => AriaResult::ok(new_handle(KIND_LISTENER, src, bound) as i64),
+                    Err(e) => AriaResult::err(e),
+                };
+            }
+            Err(e) if e.kind() == ErrorKind::AddrInUse => err = ERR_ADDR_IN_USE,
+            Err(_) => err = ERR_IO,
+        }
+    }
+    AriaResult::err(err)
+}
+
+/// `l.port()`: the bound port (also after `close`).
+///
+/// # Safety
+/// `l` is a live listener.
+#[no_mangle]
+pub unsafe extern "C" fn aria_listener_port(l: *mut u8) -> i64 {
+    // SAFETY: caller contract.
+    unsafe { (*l.cast::<HandleObj>()).port }
+}
+
+/// `l.accept()`: a task of `TcpConn` (the next connection, in call order);
+/// `ERR_CLOSED` once the listener is closed.
+///
+/// # Safety
+/// `l` is a live listener.
+#[no_mangle]
+pub unsafe extern "C" fn aria_listener_accept(l: *mut u8) -> *mut Task {
+    // SAFETY: caller contract; the op keeps its own reference.
+    unsafe { aria_retain(l) };
+    start(AcceptOp {
+        w: IoWaiter::new(),
+        h: l,
+    })
+}
+
+/// `l.close()`: closes the listener; waiting accepts fail `ERR_CLOSED`.
+///
+/// # Safety
+/// `l` is a live listener.
+#[no_mangle]
+pub unsafe extern "C" fn aria_listener_close(l: *mut u8) {
+    // SAFETY: caller contract (the handle's Arc outlives the call).
+    unsafe { source_of(l).close() }
+}
+
+/// `tcp_connect(host, port)`: a task of `TcpConn`; `ERR_REFUSED`,
+/// `ERR_NOT_FOUND` (unknown host), `ERR_INVALID` (bad port), `ERR_IO`.
+///
+/// # Safety
+/// `host` is null or a live string.
+#[no_mangle]
+pub unsafe extern "C" fn aria_tcp_connect(host: *const u8, port: i64) -> *mut Task {
+    let port = match port_of(port, 1) {
+        Ok(p) => p,
+        Err(e) => return ready(e, 0, true),
+    };
+    // SAFETY: caller contract.
+    let host = match unsafe { host_arg(host) } {
+        Ok(h) => h,
+        Err(e) => return ready(e, 0, true),
+    };
+    let shared = crate::sched::current();
+    let op = |phase| ConnectOp {
+        w: IoWaiter::new(),
+        phase,
+        addrs: Vec::new(),
+        next: 0,
+        shared,
+    };
+    if let Some(addrs) = literal_addrs(&host, port) {
+        let mut next = 0;
+        loop {
+            let src = match connect_first(shared, &addrs, &mut next) {
+                Ok(s) => s,
+                Err(e) => return ready(e, 0, true),
+            };
+            let mut st = src.lock();
+            // Connected (or failed) already: its readiness edge came before
+            // anybody waited.
+            match sock_status(&st) {
+                Ok(true) => {
+                    drop(st);
+                    return ready(0, new_handle(KIND_CONN, src, 0) as i64, true);
+                }
+                Err(e) => {
+                    st.close();
+                    if next >= addrs.len() {
+                        return ready(e, 0, true);
+                    }
+                    continue;
+                }
+                Ok(false) => {}
+            }
+            let mut c = op(Phase::Connecting(src.clone()));
+            c.addrs = addrs;
+            c.next = next;
+            let t = new_task(c, false, true);
+            // SAFETY: the frame holds the op (its phase set before the task
+            // is shared); it waits before its node is queued, under the
+            // source lock, which its runner takes before touching the node.
+            unsafe {
+                start_waiting(shared, t);
+                ConnectOp::wait_on(frame(t).cast::<ConnectOp>(), t, &mut st);
+            }
+            return t;
+        }
+    }
+    // A name: resolve on the blocking pool, then connect.
+    let slot: Resolved = Arc::new(Mutex::new(None));
+    let t = new_task(op(Phase::Resolving(slot.clone())), false, true);
+    // SAFETY: `t` is new; the job keeps a reference until it woke it.
+    let tr = unsafe {
+        start_waiting(shared, t);
+        crate::task::retain(t);
+        TaskRef::from_raw(t)
+    };
+    shared.blocking.submit(move || {
+        let t = tr.as_ptr();
+        // SAFETY: the job's reference keeps `t` alive.
+        unsafe {
+            if !state(t).is_cancelled() {
+                let r = resolve_blocking(&host, port);
+                *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+            }
+            if claim(t, WAIT_NATIVE) {
+                crate::sched::wake(t);
+            }
+            release(t);
+        }
+    });
+    t
+}
+
+/// `c.read(n)`: a task of `string` with 1..n bytes (at most [`MAX_READ`])
+/// once available, `""` (null) at end of stream; `n <= 0`: `ERR_INVALID`.
+///
+/// # Safety
+/// `c` is a live connection.
+#[no_mangle]
+pub unsafe extern "C" fn aria_conn_read(c: *mut u8, n: i64) -> *mut Task {
+    if n <= 0 {
+        return ready(ERR_INVALID, 0, true);
+    }
+    // SAFETY: caller contract; the op keeps its own reference.
+    unsafe { aria_retain(c) };
+    start(ReadOp {
+        w: IoWaiter::new(),
+        h: c,
+        n: (n as u64).min(MAX_READ as u64) as usize,
+    })
+}
+
+/// `c.write(s)`: a task of `int64` (the length of `s`) once all of `s` is
+/// written; `ERR_CLOSED` / `ERR_IO`.
+///
+/// # Safety
+/// `c` is a live connection, `s` null or a live string.
+#[no_mangle]
+pub unsafe extern "C" fn aria_conn_write(c: *mut u8, s: *mut u8) -> *mut Task {
+    // SAFETY: caller contract; the op keeps its own references.
+    unsafe {
+        aria_retain(c);
+        aria_retain(s);
+    }
+    start(WriteOp {
+        w: IoWaiter::new(),
+        h: c,
+        s,
+        off: 0,
+    })
+}
+
+/// `c.shutdown()`: closes the sending side (the peer reads `""`).
+///
+/// # Safety
+/// `c` is a live connection.
+#[no_mangle]
+pub unsafe extern "C" fn aria_conn_shutdown(c: *mut u8) {
+    // SAFETY: caller contract.
+    let st = unsafe { source_of(c) }.lock();
+    if let Sock::Stream(s) = &st.sock {
+        let _ = s.shutdown(Shutdown::Write);
+    }
+}
+
+/// `c.close()`: closes the connection; pending operations fail `ERR_CLOSED`.
+///
+/// # Safety
+/// `c` is a live connection.
+#[no_mangle]
+pub unsafe extern "C" fn aria_conn_close(c: *mut u8) {
+    // SAFETY: caller contract (the handle's Arc outlives the call).
+    unsafe { source_of(c).close() }
+}
