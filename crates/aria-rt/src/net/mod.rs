@@ -182,20 +182,47 @@ enum Attempt {
     WouldBlock,
 }
 
-/// One kind of socket operation (accept, read, write).
+/// A reference to a managed object (a socket handle, a string), taken when
+/// made and released when dropped.
+struct Retained(*mut u8);
+
+impl Retained {
+    /// # Safety
+    /// `p` is null or a live managed object.
+    unsafe fn new(p: *mut u8) -> Retained {
+        // SAFETY: caller contract.
+        unsafe { aria_retain(p) };
+        Retained(p)
+    }
+}
+
+impl Drop for Retained {
+    fn drop(&mut self) {
+        // SAFETY: our reference (dropping the last handle closes the socket).
+        unsafe { aria_release(self.0) }
+    }
+}
+
+/// One kind of socket operation (accept, read, write): what it needs beyond
+/// its handle and its queue node, which [`OpTask`] holds for every kind.
 trait IoOp: Send + Sized + 'static {
     const NAME: &'static CStr;
     const DIR: Dir;
     /// The result value is a managed pointer.
     const MANAGED: bool;
-    fn handle(&self) -> *mut u8;
-    fn waiter(this: *mut Self) -> *mut IoWaiter;
-    /// Tries the syscall (source lock held, socket open).
-    fn attempt(&mut self, st: &mut SourceState) -> Attempt;
+    /// Tries the syscall on handle `h` (source lock held, socket open).
+    fn attempt(&mut self, h: *mut u8, st: &mut SourceState) -> Attempt;
 }
 
-/// The task of a waiting socket operation.
-struct OpTask<O: IoOp>(O);
+/// A socket operation in flight: its queue node, its handle, the op.
+struct OpTask<O: IoOp> {
+    w: IoWaiter,
+    h: Retained,
+    op: O,
+}
+// SAFETY: `h` is a retained handle (a thread-safe object); the node is
+// touched under the source lock; the op is Send.
+unsafe impl<O: IoOp> Send for OpTask<O> {}
 
 impl<O: IoOp> Native for OpTask<O> {
     const NAME: &'static CStr = O::NAME;
@@ -203,9 +230,9 @@ impl<O: IoOp> Native for OpTask<O> {
         // SAFETY: runner; the handle (and its source) is kept alive by the
         // operation's reference; the node is touched under the source lock.
         unsafe {
-            let op = ptr::addr_of_mut!((*this).0);
-            let w = O::waiter(op);
-            let src = source_of((*op).handle()).clone();
+            let w = ptr::addr_of_mut!((*this).w);
+            let h = (*this).h.0;
+            let src = source_of(h).clone();
             let mut st = src.lock();
             // Woken by readiness (we are the head), a close, or a cancellation.
             if state(task).is_cancelled() {
@@ -216,7 +243,7 @@ impl<O: IoOp> Native for OpTask<O> {
                 st.leave(O::DIR, w);
                 return Some((ERR_CLOSED, 0));
             }
-            match (*op).attempt(&mut st) {
+            match (*this).op.attempt(h, &mut st) {
                 Attempt::Done(err, val) => {
                     st.leave(O::DIR, w);
                     Some((err, val))
@@ -235,16 +262,21 @@ impl<O: IoOp> Native for OpTask<O> {
     }
 }
 
-/// Starts operation `op` on its handle's socket: done at once if its queue
-/// is empty and the syscall does not block, else a waiting task.
-fn start<O: IoOp>(mut op: O) -> *mut Task {
-    // SAFETY: `op` holds a reference to its live handle.
-    let src = unsafe { source_of(op.handle()) }.clone();
+/// Starts operation `op` on the socket of handle `h`: done at once if its
+/// queue is empty and the syscall does not block, else a waiting task.
+///
+/// # Safety
+/// `h` is a live socket handle.
+unsafe fn start<O: IoOp>(h: *mut u8, mut op: O) -> *mut Task {
+    // SAFETY: caller contract; the retained reference keeps `h` alive.
+    let h = unsafe { Retained::new(h) };
+    // SAFETY: as above.
+    let src = unsafe { source_of(h.0) }.clone();
     let mut st = src.lock();
     let early = if st.closed {
         Some((ERR_CLOSED, 0))
     } else if st.idle(O::DIR) {
-        match op.attempt(&mut st) {
+        match op.attempt(h.0, &mut st) {
             Attempt::Done(e, v) => Some((e, v)),
             Attempt::WouldBlock => None,
         }
@@ -253,15 +285,16 @@ fn start<O: IoOp>(mut op: O) -> *mut Task {
     };
     if let Some((e, v)) = early {
         drop(st);
-        // Dropping `op` may release the last handle (which closes the socket).
-        drop(op);
+        // Dropping `h` may release the last handle (which closes the socket).
+        drop((h, op));
         return ready(e, v, O::MANAGED);
     }
-    let t = new_task(OpTask(op), false, O::MANAGED);
+    let w = IoWaiter::new();
+    let t = new_task(OpTask { w, h, op }, false, O::MANAGED);
     // SAFETY: the frame holds the op (stable address); the task waits
     // (WAIT_NATIVE) before its node is queued, under the source lock.
     unsafe {
-        let w = O::waiter(ptr::addr_of_mut!((*frame(t).cast::<OpTask<O>>()).0));
+        let w = ptr::addr_of_mut!((*frame(t).cast::<OpTask<O>>()).w);
         (*w).owner = t;
         start_waiting(src.shared, t);
         st.enqueue(O::DIR, w);
@@ -271,38 +304,18 @@ fn start<O: IoOp>(mut op: O) -> *mut Task {
 
 // ---- accept -------------------------------------------------------------------------------------
 
-struct AcceptOp {
-    w: IoWaiter,
-    h: *mut u8,
-}
-// SAFETY: `h` is a retained handle (a thread-safe object); the node is
-// touched under the source lock.
-unsafe impl Send for AcceptOp {}
-
-impl Drop for AcceptOp {
-    fn drop(&mut self) {
-        // SAFETY: our reference.
-        unsafe { aria_release(self.h) }
-    }
-}
+struct AcceptOp;
 
 impl IoOp for AcceptOp {
     const NAME: &'static CStr = c"accept";
     const DIR: Dir = Dir::Read;
     const MANAGED: bool = true;
-    fn handle(&self) -> *mut u8 {
-        self.h
-    }
-    fn waiter(this: *mut Self) -> *mut IoWaiter {
-        // SAFETY: `this` points to a live op.
-        unsafe { ptr::addr_of_mut!((*this).w) }
-    }
-    fn attempt(&mut self, st: &mut SourceState) -> Attempt {
+    fn attempt(&mut self, h: *mut u8, st: &mut SourceState) -> Attempt {
         let Sock::Listener(l) = &st.sock else {
             return Attempt::Done(ERR_CLOSED, 0);
         };
-        // SAFETY: live handle.
-        let shared = unsafe { source_of(self.h) }.shared;
+        // SAFETY: the op's live handle.
+        let shared = unsafe { source_of(h) }.shared;
         loop {
             match l.accept() {
                 Ok((s, _)) => {
@@ -332,32 +345,15 @@ thread_local! {
 }
 
 struct ReadOp {
-    w: IoWaiter,
-    h: *mut u8,
+    /// At most this many bytes.
     n: usize,
-}
-// SAFETY: as AcceptOp.
-unsafe impl Send for ReadOp {}
-
-impl Drop for ReadOp {
-    fn drop(&mut self) {
-        // SAFETY: our reference.
-        unsafe { aria_release(self.h) }
-    }
 }
 
 impl IoOp for ReadOp {
     const NAME: &'static CStr = c"read";
     const DIR: Dir = Dir::Read;
     const MANAGED: bool = true;
-    fn handle(&self) -> *mut u8 {
-        self.h
-    }
-    fn waiter(this: *mut Self) -> *mut IoWaiter {
-        // SAFETY: `this` points to a live op.
-        unsafe { ptr::addr_of_mut!((*this).w) }
-    }
-    fn attempt(&mut self, st: &mut SourceState) -> Attempt {
+    fn attempt(&mut self, _h: *mut u8, st: &mut SourceState) -> Attempt {
         let Sock::Stream(s) = &st.sock else {
             return Attempt::Done(ERR_CLOSED, 0);
         };
@@ -380,42 +376,24 @@ impl IoOp for ReadOp {
 }
 
 struct WriteOp {
-    w: IoWaiter,
-    h: *mut u8,
-    /// The string being written (retained).
-    s: *mut u8,
+    /// The string being written.
+    s: Retained,
+    /// Bytes of it written so far.
     off: usize,
 }
-// SAFETY: as AcceptOp; `s` is an immutable retained string.
+// SAFETY: `s` is an immutable string (its count is atomic).
 unsafe impl Send for WriteOp {}
-
-impl Drop for WriteOp {
-    fn drop(&mut self) {
-        // SAFETY: our references.
-        unsafe {
-            aria_release(self.s);
-            aria_release(self.h);
-        }
-    }
-}
 
 impl IoOp for WriteOp {
     const NAME: &'static CStr = c"write";
     const DIR: Dir = Dir::Write;
     const MANAGED: bool = false;
-    fn handle(&self) -> *mut u8 {
-        self.h
-    }
-    fn waiter(this: *mut Self) -> *mut IoWaiter {
-        // SAFETY: `this` points to a live op.
-        unsafe { ptr::addr_of_mut!((*this).w) }
-    }
-    fn attempt(&mut self, st: &mut SourceState) -> Attempt {
+    fn attempt(&mut self, _h: *mut u8, st: &mut SourceState) -> Attempt {
         let Sock::Stream(s) = &st.sock else {
             return Attempt::Done(ERR_CLOSED, 0);
         };
         // SAFETY: a retained string.
-        let bytes = unsafe { str_bytes(self.s) };
+        let bytes = unsafe { str_bytes(self.s.0) };
         while self.off < bytes.len() {
             match (&*s).write(&bytes[self.off..]) {
                 Ok(0) => return Attempt::Done(ERR_IO, 0),
@@ -697,12 +675,8 @@ pub unsafe extern "C" fn aria_listener_port(l: *mut u8) -> i64 {
 /// `l` is a live listener.
 #[no_mangle]
 pub unsafe extern "C" fn aria_listener_accept(l: *mut u8) -> *mut Task {
-    // SAFETY: caller contract; the op keeps its own reference.
-    unsafe { aria_retain(l) };
-    start(AcceptOp {
-        w: IoWaiter::new(),
-        h: l,
-    })
+    // SAFETY: caller contract (`start` takes its own reference).
+    unsafe { start(l, AcceptOp) }
 }
 
 /// `l.close()`: closes the listener; waiting accepts fail `ERR_CLOSED`.
@@ -813,13 +787,9 @@ pub unsafe extern "C" fn aria_conn_read(c: *mut u8, n: i64) -> *mut Task {
     if n <= 0 {
         return ready(ERR_INVALID, 0, true);
     }
-    // SAFETY: caller contract; the op keeps its own reference.
-    unsafe { aria_retain(c) };
-    start(ReadOp {
-        w: IoWaiter::new(),
-        h: c,
-        n: (n as u64).min(MAX_READ as u64) as usize,
-    })
+    let n = (n as u64).min(MAX_READ as u64) as usize;
+    // SAFETY: caller contract (`start` takes its own reference).
+    unsafe { start(c, ReadOp { n }) }
 }
 
 /// `c.write(s)`: a task of `int64` (the length of `s`) once all of `s` is
@@ -829,17 +799,11 @@ pub unsafe extern "C" fn aria_conn_read(c: *mut u8, n: i64) -> *mut Task {
 /// `c` is a live connection, `s` null or a live string.
 #[no_mangle]
 pub unsafe extern "C" fn aria_conn_write(c: *mut u8, s: *mut u8) -> *mut Task {
-    // SAFETY: caller contract; the op keeps its own references.
+    // SAFETY: caller contract (the op and `start` take their own references).
     unsafe {
-        aria_retain(c);
-        aria_retain(s);
+        let s = Retained::new(s);
+        start(c, WriteOp { s, off: 0 })
     }
-    start(WriteOp {
-        w: IoWaiter::new(),
-        h: c,
-        s,
-        off: 0,
-    })
 }
 
 /// `c.shutdown()`: closes the sending side (the peer reads `""`).
