@@ -1,7 +1,8 @@
 # Shared by the example test scripts (sourced, not run).
 #
 # ARIA: the aria binary (default: `aria` on PATH). start_server FILE runs
-# `$ARIA run FILE` in the background and sets SERVER_PID and PORT (the first
+# `$ARIA run FILE` in the background (with ARIA_MODE=build: `$ARIA build`s
+# it, then runs the executable) and sets SERVER_PID and PORT (the first
 # line the server prints); the server is killed when the script exits.
 
 set -euo pipefail
@@ -52,13 +53,21 @@ need() {
 }
 
 start_server() {
-    "$ARIA" run "$1" >"$WORK/server.out" 2>"$WORK/server.err" &
+    if [ "${ARIA_MODE:-run}" = build ]; then
+        local exe
+        exe="$WORK/$(basename "$1" .aria)"
+        "$ARIA" build -o "$exe" "$1" >"$WORK/build.log" 2>&1 \
+            || fail "aria build $1: $(cat "$WORK/build.log")"
+        "$exe" >"$WORK/server.out" 2>"$WORK/server.err" &
+    else
+        "$ARIA" run "$1" >"$WORK/server.out" 2>"$WORK/server.err" &
+    fi
     SERVER_PID=$!
     local i
     for i in $(seq 1 200); do
         if [ -s "$WORK/server.out" ] && PORT=$(head -n 1 "$WORK/server.out") \
             && [[ "$PORT" =~ ^[0-9]+$ ]]; then
-            echo "$(basename "$1"): listening on 127.0.0.1:$PORT"
+            echo "$(basename "$1"): listening on 127.0.0.1:$PORT (${ARIA_MODE:-run})"
             return 0
         fi
         kill -0 "$SERVER_PID" 2>/dev/null || fail "$1 exited before printing its port"
