@@ -58,11 +58,13 @@ use aria_syntax::span::LineIndex;
 use aria_syntax::Span;
 use std::collections::{HashMap, HashSet};
 
-/// Lowers a checked program. `source` is the program text (for panic
-/// locations); `file_name` is used in locations and `Program::file`.
+/// Lowers a checked program, then transforms coroutines and optimises
+/// (`crate::opt`). `source` is the program text (for panic locations);
+/// `file_name` is used in locations and `Program::file`.
 pub fn lower(program: &tast::Program, file_name: &str, source: &str) -> Result<Program, String> {
     let mut p = lower_bodies(program, file_name, source)?;
     crate::coroutine::transform(&mut p);
+    crate::opt::optimize(&mut p);
     Ok(p)
 }
 
