@@ -7,7 +7,7 @@
 pub struct Rng(pub u64);
 
 impl Rng {
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -15,7 +15,7 @@ impl Rng {
     }
 
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
+        (self.next_u64() % n.max(1) as u64) as usize
     }
 }
 
@@ -108,7 +108,7 @@ pub fn mutate(rng: &mut Rng, src: &mut Vec<u8>) {
     match rng.below(6) {
         0 if len > 0 => {
             let i = rng.below(len);
-            src[i] = rng.next() as u8;
+            src[i] = rng.next_u64() as u8;
         }
         1 if len > 0 => {
             let n = 1 + rng.below(16.min(len - at.min(len - 1)));
@@ -120,7 +120,7 @@ pub fn mutate(rng: &mut Rng, src: &mut Vec<u8>) {
             src.splice(at..at, frag.iter().copied());
         }
         3 => {
-            let bytes: Vec<u8> = (0..1 + rng.below(4)).map(|_| rng.next() as u8).collect();
+            let bytes: Vec<u8> = (0..1 + rng.below(4)).map(|_| rng.next_u64() as u8).collect();
             src.splice(at..at, bytes);
         }
         4 => src.truncate(at),
@@ -133,4 +133,3 @@ pub fn mutate(rng: &mut Rng, src: &mut Vec<u8>) {
         _ => src.push(b'('),
     }
 }
-

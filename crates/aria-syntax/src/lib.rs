@@ -7,8 +7,8 @@
 
 pub mod ast;
 pub mod diag;
-pub mod fuzz;
 pub mod dump;
+pub mod fuzz;
 pub mod lexer;
 pub mod parser;
 pub mod span;

@@ -23,8 +23,6 @@ fn env_number(name: &str, default: u64) -> u64 {
 
 use aria_syntax::fuzz::{mutate, Rng, FRAGMENTS};
 
-
-
 fn examples() -> Vec<Vec<u8>> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/examples");
     let mut files: Vec<PathBuf> = fs::read_dir(dir)
