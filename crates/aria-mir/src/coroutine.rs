@@ -86,7 +86,7 @@
 use crate::mir::*;
 
 /// Offset of the coroutine frame in a task (`aria_rt::task::TASK_FRAME_OFFSET`).
-pub const TASK_FRAME_OFFSET: i32 = 192;
+pub const TASK_FRAME_OFFSET: i32 = 144;
 /// `result.err: i64` in a task (`aria_rt::task::TASK_RESULT_ERR_OFFSET`).
 pub const TASK_RESULT_ERR_OFFSET: i32 = 40;
 /// `result.val: i64` in a task (`aria_rt::task::TASK_RESULT_VAL_OFFSET`).

@@ -11,9 +11,25 @@
 //! - Argument tasks are retained by the built-in task; its wait nodes live
 //!   in its frame (boxed, at stable addresses) and are all unlinked before
 //!   the task completes, so no notification can reach a completed task.
+//!   They are linked before the wait is published, so no notification can
+//!   wake (and complete) the task while its creator still links them
+//!   (`start_waiting_linked`).
 //! - Cancelling a `join_all`, `race` or `with_timeout` task cancels its
 //!   argument tasks (§7.6); `race` cancels the losers, `with_timeout` its
 //!   argument on timeout.
+//! - **Nothing taken is dropped** (docs/DECISIONS.md #30). A `with_timeout`
+//!   whose timer fired, and a `race` or `with_timeout` that is cancelled,
+//!   cancel their arguments and then *settle*: wait until every argument
+//!   completed (`settle`; a cancelled task stops at its next await, a
+//!   built-in operation at once). An argument that completed successfully
+//!   all the same took effect (a send handed over, a task past its last
+//!   await), so its result is passed on instead of `ERR_TIMEOUT` /
+//!   `ERR_CANCELLED`; a cancelled recv gives back a value it was handed
+//!   (chan.rs). A `race` decided by a completion does not settle: the first
+//!   completion records itself and cancels the built-in losers from its
+//!   notification (`notify_race`), before they can complete, so only
+//!   losers that completed at the same time as the winner (or before the
+//!   `race` call) keep a result nobody reads.
 
 use std::ffi::CStr;
 use std::sync::atomic::{AtomicUsize, Ordering::*};
@@ -22,9 +38,11 @@ use crate::array::{new_array, parts, store};
 use crate::layout::{ERR_CANCELLED, ERR_INVALID, ERR_TIMEOUT};
 use crate::task::abi::yield_task;
 use crate::task::native::{complete_unspawned, new_task, start_waiting, Native};
-use crate::task::state::{CANCELLED, COMPLETE};
+use crate::task::state::CANCELLED;
 use crate::task::wait::{self, claim, WaitNode, NODE_NATIVE, WAIT_NATIVE};
-use crate::task::{flags, release, result, retain, state, Task, FLAG_RESULT_MANAGED};
+use crate::task::{
+    flags, release, result, retain, state, Task, FLAG_C_FRAME, FLAG_NUMBERED, FLAG_RESULT_MANAGED,
+};
 
 /// Is `t`'s cancellation requested?
 unsafe fn cancelled(t: *mut Task) -> bool {
@@ -106,17 +124,40 @@ struct ArgNode {
     node: WaitNode,
     /// `join_all`: the built-in task's counter of arguments not complete.
     remaining: *const AtomicUsize,
+    /// This argument's index.
+    index: usize,
+    /// `race`: every argument (`len` of them), for the first completion to
+    /// cancel the losers.
+    peers: *const Peer,
+    len: usize,
+    /// `race`: the first completion seen by a notification (index + 1; 0:
+    /// none yet).
+    first: *const AtomicUsize,
+}
+
+/// An argument as a `race` notification sees it.
+struct Peer {
+    task: *mut Task,
+    /// A runtime built-in (neither an Aria nor a C task): it only waits for
+    /// built-in operations (`WAIT_NATIVE`), so cancelling it takes no task
+    /// lock and may be done under the lock of the completing winner.
+    builtin: bool,
 }
 
 /// The arguments of a multi-task built-in: retained tasks and their nodes.
 struct Args {
     tasks: Vec<*mut Task>,
+    /// Read through the nodes' `peers` pointers.
+    #[allow(dead_code)]
+    peers: Box<[Peer]>,
     nodes: Box<[ArgNode]>,
     remaining: Box<AtomicUsize>,
+    first: Box<AtomicUsize>,
 }
 
-// SAFETY: the raw pointers are tasks (thread-safe objects) and nodes only
-// touched under their argument's lock or by the owner's runner.
+// SAFETY: the raw pointers are tasks (thread-safe objects), nodes only
+// touched under their argument's lock or by the owner's runner, and
+// immutable peers / atomics in boxes owned by `Args`.
 unsafe impl Send for Args {}
 
 impl Args {
@@ -136,20 +177,40 @@ impl Args {
                 tasks.push(t);
             }
         }
-        Args::new(tasks)
+        // SAFETY: retained above.
+        unsafe { Args::new(tasks) }
     }
 
-    fn new(tasks: Vec<*mut Task>) -> Args {
+    /// # Safety
+    /// The tasks are live and retained (released by `drop`).
+    unsafe fn new(tasks: Vec<*mut Task>) -> Args {
         let n = tasks.len();
+        let peers: Box<[Peer]> = tasks
+            .iter()
+            .map(|&t| Peer {
+                task: t,
+                // SAFETY: caller contract; a shared task's flags no longer change.
+                builtin: unsafe { flags(t) } & (FLAG_NUMBERED | FLAG_C_FRAME) == 0,
+            })
+            .collect();
+        let remaining = Box::new(AtomicUsize::new(n));
+        let first = Box::new(AtomicUsize::new(0));
+        let nodes = (0..n)
+            .map(|index| ArgNode {
+                node: WaitNode::new(NODE_NATIVE, std::ptr::null_mut(), notify_claim),
+                remaining: &*remaining,
+                index,
+                peers: peers.as_ptr(),
+                len: n,
+                first: &*first,
+            })
+            .collect();
         Args {
             tasks,
-            nodes: (0..n)
-                .map(|_| ArgNode {
-                    node: WaitNode::new(NODE_NATIVE, std::ptr::null_mut(), notify_claim),
-                    remaining: std::ptr::null(),
-                })
-                .collect(),
-            remaining: Box::new(AtomicUsize::new(n)),
+            peers,
+            nodes,
+            remaining,
+            first,
         }
     }
 
@@ -161,12 +222,10 @@ impl Args {
     /// with `WAIT_NATIVE`.
     unsafe fn link_all(&mut self, owner: *mut Task, notify: wait::NotifyFn) -> usize {
         let mut done = 0;
-        let remaining: *const AtomicUsize = &*self.remaining;
         for (i, &t) in self.tasks.iter().enumerate() {
             let n = &mut self.nodes[i];
             n.node.owner = owner;
             n.node.notify = Some(notify);
-            n.remaining = remaining;
             // SAFETY: the node lives in a boxed slice that outlives its link.
             if !unsafe { wait::link(t, &mut n.node) } {
                 done += 1;
@@ -219,6 +278,95 @@ unsafe fn notify_claim(node: *mut WaitNode, _target: *mut Task) {
         if claim(owner, WAIT_NATIVE) {
             crate::sched::wake(owner);
         }
+    }
+}
+
+/// Notification for `race`: the first event wins its wait. The first
+/// completion also records itself and cancels the built-in losers at once
+/// (a recv handed a value but not yet complete then gives it back), so
+/// that only a loser completing at the same time keeps a result; the race
+/// cancels the other losers when it runs.
+unsafe fn notify_race(node: *mut WaitNode, target: *mut Task) {
+    // SAFETY: as `notify_claim`; `first` and the peers live in the owner's
+    // frame, which cannot complete before this claim's wake. Cancelling a
+    // built-in peer takes no task lock (it waits only for `WAIT_NATIVE`).
+    unsafe {
+        let owner = (*node).owner;
+        if !claim(owner, WAIT_NATIVE) {
+            return;
+        }
+        let an = node.cast::<ArgNode>();
+        if (*(*an).first)
+            .compare_exchange(0, (*an).index + 1, AcqRel, Acquire)
+            .is_ok()
+        {
+            for j in 0..(*an).len {
+                let p = (*an).peers.add(j);
+                if (*p).builtin && (*p).task != target {
+                    wait::cancel((*p).task);
+                }
+            }
+        }
+        crate::sched::wake(owner);
+    }
+}
+
+/// Waits until every argument of built-in task `task` (running) is
+/// complete: true when they all are (no wait left published); false when
+/// `task` now waits (`WAIT_NATIVE` published, its node linked on an
+/// incomplete argument) and must return pending. Works whether or not
+/// `task` is cancelled; any wake (a stale timer, a late canceller) just
+/// resumes it to call this again after unlinking its nodes.
+///
+/// # Safety
+/// `args` belongs to `task` (in its frame), all nodes unlinked.
+unsafe fn settle(args: &mut Args, task: *mut Task) -> bool {
+    loop {
+        // SAFETY: retained arguments; the node outlives its link (frame).
+        unsafe {
+            let Some(i) = args.tasks.iter().position(|&t| !state(t).is_complete()) else {
+                return true;
+            };
+            wait::publish_even_if_cancelled(task, WAIT_NATIVE);
+            if wait::link(args.tasks[i], &mut args.nodes[i].node) {
+                return false;
+            }
+            // Complete meanwhile: take the wait back, unless another event
+            // claimed it (it wakes us).
+            if !claim(task, WAIT_NATIVE) {
+                return false;
+            }
+        }
+    }
+}
+
+/// Starts new built-in task `t` waiting (`WAIT_NATIVE`) once its nodes are
+/// linked on its arguments `tasks`, and wakes it if `ready(tasks)` already
+/// holds. True when it was woken here.
+///
+/// Linking first matters: until the wait is published no notification can
+/// claim and wake `t`, so `t` cannot run, complete and free its frame (the
+/// nodes) while they are being linked. A notification lost that way is
+/// made up by the check of `ready` after publishing, which reads only
+/// `tasks`, kept alive by the caller (an argument's completion may run `t`
+/// to completion meanwhile, releasing its own references).
+///
+/// # Safety
+/// `t` is new and unshared with its nodes linked; the caller holds
+/// references to `tasks`.
+unsafe fn start_waiting_linked(
+    t: *mut Task,
+    tasks: &[*mut Task],
+    ready: impl Fn(&[*mut Task]) -> bool,
+) -> bool {
+    // SAFETY: caller contract.
+    unsafe {
+        start_waiting(crate::sched::current(), t);
+        if ready(tasks) && claim(t, WAIT_NATIVE) {
+            crate::sched::wake(t);
+            return true;
+        }
+        false
     }
 }
 
@@ -313,6 +461,7 @@ unsafe fn join_all_of(args: Args, elem_kind: u32, elem_size: u32) -> *mut Task {
             drop(args);
             return ready(err, val, true);
         }
+        let tasks = args.tasks.clone();
         let t = new_task(
             JoinAll {
                 args,
@@ -322,14 +471,11 @@ unsafe fn join_all_of(args: Args, elem_kind: u32, elem_size: u32) -> *mut Task {
             false,
             true,
         );
-        start_waiting(crate::sched::current(), t);
         let j = crate::task::frame(t).cast::<JoinAll>();
-        let done = (*j).args.link_all(t, notify_count);
         // Arguments already complete will never notify: count them here.
-        if done > 0 && (*j).args.remaining.fetch_sub(done, AcqRel) == done && claim(t, WAIT_NATIVE)
-        {
-            crate::sched::wake(t);
-        }
+        let done = (*j).args.link_all(t, notify_count);
+        (*j).args.remaining.fetch_sub(done, AcqRel);
+        start_waiting_linked(t, &tasks, |ts| ts.iter().all(|&a| state(a).is_complete()));
         t
     }
 }
@@ -338,27 +484,58 @@ unsafe fn join_all_of(args: Args, elem_kind: u32, elem_size: u32) -> *mut Task {
 
 struct Race {
     args: Args,
+    /// Cancelled: the arguments were cancelled and the race settles.
+    settling: bool,
+    /// The first completion recorded when settling began (index + 1).
+    first: usize,
 }
 
 impl Native for Race {
     const NAME: &'static CStr = c"race";
     unsafe fn resume(this: *mut Self, task: *mut Task) -> Option<(i64, i64)> {
-        // SAFETY: runner; woken by the first completion or a cancellation.
+        // SAFETY: runner; woken by the first completion, a cancellation, or
+        // (settling) an argument's completion or a late canceller.
         unsafe {
             let args = &mut (*this).args;
             args.unlink_all();
-            if cancelled(task) {
+            if !(*this).settling {
+                if !cancelled(task) {
+                    // The first completion's notification recorded itself
+                    // (and cancelled the built-in losers); none recorded:
+                    // arguments complete while the race was created.
+                    let first = args.first.load(Acquire);
+                    let winner = if first > 0 {
+                        Some(first - 1)
+                    } else {
+                        args.tasks.iter().position(|&t| state(t).is_complete())
+                    };
+                    if let Some(w) = winner {
+                        args.cancel_all(Some(w));
+                        return Some(owned_result(args.tasks[w]));
+                    }
+                    // Not reachable: only a completion or a cancellation
+                    // wakes us; settle as if cancelled.
+                }
+                (*this).settling = true;
+                (*this).first = args.first.load(Acquire);
                 args.cancel_all(None);
-                return Some((ERR_CANCELLED, 0));
             }
-            let winner = args.tasks.iter().position(|&t| state(t).is_complete());
-            let Some(w) = winner else {
-                // Not reachable: only a completion or a cancellation wakes us.
-                args.cancel_all(None);
-                return Some((ERR_CANCELLED, 0));
+            if !settle(args, task) {
+                return None;
+            }
+            // An argument that took effect all the same is passed on: the
+            // recorded first completion, else the lowest-index success.
+            let f = (*this).first;
+            let ok = |i: usize| result(args.tasks[i]).0 == 0;
+            let pick = if f > 0 && ok(f - 1) {
+                Some(f - 1)
+            } else {
+                (0..args.tasks.len()).find(|&i| ok(i))
             };
-            args.cancel_all(Some(w));
-            Some(owned_result(args.tasks[w]))
+            Some(match pick {
+                Some(i) => owned_result(args.tasks[i]),
+                None => (ERR_CANCELLED, 0),
+            })
         }
     }
 }
@@ -383,8 +560,9 @@ fn any_managed(tasks: &[*mut Task]) -> bool {
 }
 
 /// `race(tasks)`: a task of `T` with the result of the first to complete
-/// (lowest index if several are), cancelling the rest; `[]` fails
-/// `ERR_INVALID`.
+/// (lowest index if several are when it is called), cancelling the rest;
+/// `[]` fails `ERR_INVALID`. Cancelled, it settles: the result of an
+/// argument that succeeded all the same, else `ERR_CANCELLED`.
 ///
 /// # Safety
 /// `tasks` is null or a live array of tasks.
@@ -409,12 +587,19 @@ unsafe fn race_of(args: Args) -> *mut Task {
             drop(args);
             return ready(err, val, managed);
         }
-        let t = new_task(Race { args }, false, managed);
-        start_waiting(crate::sched::current(), t);
+        let tasks = args.tasks.clone();
+        let t = new_task(
+            Race {
+                args,
+                settling: false,
+                first: 0,
+            },
+            false,
+            managed,
+        );
         let r = crate::task::frame(t).cast::<Race>();
-        if (*r).args.link_all(t, notify_claim) > 0 && claim(t, WAIT_NATIVE) {
-            crate::sched::wake(t);
-        }
+        (*r).args.link_all(t, notify_race);
+        start_waiting_linked(t, &tasks, |ts| ts.iter().any(|&a| state(a).is_complete()));
         t
     }
 }
@@ -423,33 +608,55 @@ unsafe fn race_of(args: Args) -> *mut Task {
 
 struct WithTimeout {
     args: Args,
+    /// The timer fired or the task is cancelled: the argument was
+    /// cancelled and the task settles.
+    settling: bool,
 }
 
 impl Native for WithTimeout {
     const NAME: &'static CStr = c"with_timeout";
     unsafe fn resume(this: *mut Self, task: *mut Task) -> Option<(i64, i64)> {
-        // SAFETY: runner; woken by the argument, the timer or a cancellation.
+        // SAFETY: runner; woken by the argument, the timer or a
+        // cancellation (settling: by the argument, a late canceller or the
+        // stale timer).
         unsafe {
             let args = &mut (*this).args;
             args.unlink_all();
             let t = args.tasks[0];
-            if cancelled(task) {
-                args.cancel_all(None);
-                (*(*(*task).sched.get())).timers.note_stale();
-                return Some((ERR_CANCELLED, 0));
+            if !(*this).settling {
+                if state(t).is_complete() && !cancelled(task) {
+                    (*(*(*task).sched.get())).timers.note_stale();
+                    return Some(owned_result(t));
+                }
+                if cancelled(task) {
+                    (*(*(*task).sched.get())).timers.note_stale();
+                }
+                (*this).settling = true;
+                wait::cancel(t);
             }
-            if state(t).load() & COMPLETE != 0 {
-                (*(*(*task).sched.get())).timers.note_stale();
-                return Some(owned_result(t));
+            if !settle(args, task) {
+                return None;
             }
-            args.cancel_all(None);
-            Some((ERR_TIMEOUT, 0))
+            // The argument succeeded all the same (it took effect): its
+            // result. Else the timeout, or our own cancellation — also when
+            // the argument ended with another failure after the request
+            // (a panic in a defer it ran for the cancellation, say): it was
+            // not done within the time (§7.11), and awaiting it tells.
+            Some(if result(t).0 == 0 {
+                owned_result(t)
+            } else if cancelled(task) {
+                (ERR_CANCELLED, 0)
+            } else {
+                (ERR_TIMEOUT, 0)
+            })
         }
     }
 }
 
 /// `with_timeout(t, ms)`: a task of `T` with `t`'s result if it completes
-/// within `ms` ms, else `t` is cancelled and the task fails `ERR_TIMEOUT`.
+/// within `ms` ms, else `t` is cancelled and, once `t` completed, the task
+/// fails `ERR_TIMEOUT` — or has `t`'s result if `t` succeeded all the same
+/// (it took effect: a value is never dropped).
 ///
 /// # Safety
 /// `task` is a live task.
@@ -466,11 +673,17 @@ pub unsafe extern "C" fn aria_with_timeout(task: *mut Task, ms: i64) -> *mut Tas
             return ready(err, val, managed);
         }
         let shared = crate::sched::current();
-        let t = new_task(WithTimeout { args }, false, managed);
-        start_waiting(shared, t);
+        let t = new_task(
+            WithTimeout {
+                args,
+                settling: false,
+            },
+            false,
+            managed,
+        );
         let w = crate::task::frame(t).cast::<WithTimeout>();
-        if (*w).args.link_all(t, notify_claim) > 0 && claim(t, WAIT_NATIVE) {
-            crate::sched::wake(t);
+        (*w).args.link_all(t, notify_claim);
+        if start_waiting_linked(t, &[task], |ts| state(ts[0]).is_complete()) {
             return t;
         }
         let deadline = shared.timers.deadline_after_ms(ms);

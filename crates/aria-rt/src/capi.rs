@@ -88,7 +88,7 @@ unsafe extern "C" fn resume_c_frame(t: *mut Task) -> i32 {
 unsafe extern "C" fn drop_c_frame(_t: *mut Task) {}
 
 /// Gives the frame's task to the current runtime if it never was (run
-/// reference, registry), without queueing it. True if this call did.
+/// reference), without queueing it. True if this call did.
 unsafe fn attach(t: *mut Task) -> bool {
     // SAFETY: caller passes a live C frame task.
     unsafe {

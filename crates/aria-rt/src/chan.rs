@@ -10,9 +10,10 @@
 //!
 //! Invariants (all under the channel's lock):
 //! - Receivers wait only while the buffer is empty and no sender waits;
-//!   senders wait only while the buffer is full (capacity 0: always) and no
-//!   receiver waits. Buffered values precede the values of waiting senders,
-//!   each in arrival order: that is the FIFO order of delivery.
+//!   senders wait only while the buffer holds `capacity` values or more
+//!   (capacity 0: always) and no receiver waits. Buffered values precede
+//!   the values of waiting senders, each in arrival order: that is the FIFO
+//!   order of delivery.
 //! - **The claim decides.** An operation completes another's wait only by
 //!   winning that task's wait claim first ([`claim`]), under the lock, and
 //!   only then moves the value (into the receiver's node, or out of the
@@ -20,6 +21,15 @@
 //!   untouched: it is dropped from the queue and completes `ERR_CANCELLED`
 //!   having taken / delivered nothing. So a value is never lost nor
 //!   duplicated, whatever the races between delivery and cancellation.
+//! - **A recv cancelled before it completes takes nothing.** A receiver
+//!   handed a value whose task sees a cancellation request when it runs
+//!   (the request came after the hand-over, before completion) gives the
+//!   value back (`give_back`): to the first waiting receiver, else to the
+//!   front of the buffer (which may then exceed the capacity by the values
+//!   given back), and completes `ERR_CANCELLED`. So a value is never left
+//!   in a recv task that completes after being cancelled (`race` losers,
+//!   `with_timeout`, `await c.recv()` in a cancelled task: LANGUAGE.md
+//!   §7.6). A send handed over cannot be undone: it completes successfully.
 //! - A waiter's `outcome` is written after the claim and read by its task
 //!   after its wake, both under the lock.
 //! - Ownership of managed values: the channel retains a value when it
@@ -28,6 +38,13 @@
 //!   released when a send fails (closed, cancelled) or the channel is freed.
 //! - Every waiting operation holds a reference to the channel object, so
 //!   the channel is freed only when no operation waits on it.
+//!
+//! `await c.send(v)` / `await c.recv()` call [`aria_chan_try_send`] /
+//! [`aria_chan_try_recv`]: the same code as `aria_chan_send` /
+//! `aria_chan_recv` ([`send_at_once`], [`recv_at_once`], [`wait_op`]), but
+//! an operation that completes at once returns its result without a task
+//! (taking a unit of the run's budget), and with a pending cancellation
+//! request of the awaiting task nothing happens ([`TRY_CANCELLED`]).
 
 use std::collections::VecDeque;
 use std::ffi::CStr;
@@ -40,7 +57,7 @@ use crate::layout::{ERR_CANCELLED, ERR_CLOSED, ERR_INVALID, KIND_CHAN};
 use crate::object::{alloc_object, aria_release, aria_retain, free_object, PrivateDrop};
 use crate::task::native::{new_task, start_waiting, Native};
 use crate::task::wait::{claim, WAIT_NATIVE};
-use crate::task::{frame, Task};
+use crate::task::{frame, state, Task};
 use crate::waitq::{Linked, Links, Queue};
 use crate::AriaResult;
 
@@ -170,7 +187,7 @@ unsafe impl<const SEND: bool> Send for Op<SEND> {}
 
 impl<const SEND: bool> Native for Op<SEND> {
     const NAME: &'static CStr = if SEND { c"send" } else { c"recv" };
-    unsafe fn resume(this: *mut Self, _task: *mut Task) -> Option<(i64, i64)> {
+    unsafe fn resume(this: *mut Self, task: *mut Task) -> Option<(i64, i64)> {
         // SAFETY: runner; the node and the channel are live (module invariants).
         unsafe {
             let w = ptr::addr_of_mut!((*this).w);
@@ -182,7 +199,12 @@ impl<const SEND: bool> Native for Op<SEND> {
             } else {
                 st.receivers.remove(w);
             }
-            let outcome = (*w).outcome;
+            let mut outcome = (*w).outcome;
+            if !SEND && outcome == DONE && state(task).is_cancelled() {
+                // Cancelled after the hand-over: the value goes back.
+                give_back(&mut st, std::mem::replace(&mut (*w).value, 0));
+                outcome = PENDING;
+            }
             drop(st);
             match outcome {
                 DONE if SEND => Some((0, 0)),
@@ -263,6 +285,27 @@ unsafe fn claim_first(q: &mut Queue<Waiter>) -> *mut Waiter {
     }
 }
 
+/// Puts back value `v` (owned) that a cancelled receiver was handed: to the
+/// first waiting receiver, else at the front of the buffer (it was the
+/// oldest value offered; the buffer may exceed its capacity until
+/// receivers drain it). Waiting receivers imply an empty buffer.
+///
+/// # Safety
+/// Channel lock held (`st`).
+unsafe fn give_back(st: &mut State, v: i64) {
+    // SAFETY: caller contract.
+    unsafe {
+        let r = claim_first(&mut st.receivers);
+        if r.is_null() {
+            st.buf.push_front(v);
+        } else {
+            (*r).value = v;
+            (*r).outcome = DONE;
+            crate::sched::wake((*r).owner);
+        }
+    }
+}
+
 /// `aria_chan_new(capacity, elem_managed)`: a channel (+1), or
 /// `ERR_INVALID` for a negative capacity.
 #[no_mangle]
@@ -271,6 +314,88 @@ pub extern "C" fn aria_chan_new(capacity: i64, elem_managed: i32) -> AriaResult 
         return AriaResult::err(ERR_INVALID);
     }
     AriaResult::ok(new_chan(capacity as usize, elem_managed != 0) as i64)
+}
+
+/// `err` of [`aria_chan_try_send`] / [`aria_chan_try_recv`]: the operation
+/// did not complete here; `val` is its built-in task (owned), exactly what
+/// `aria_chan_send` / `aria_chan_recv` would have returned: await it.
+pub const TRY_TASK: i64 = i64::MIN;
+/// `err` of [`aria_chan_try_send`] / [`aria_chan_try_recv`]: the awaiting
+/// task has a pending cancellation request (or the runtime is closing for
+/// exit); the operation did not happen and the `await` must stop now, as
+/// when `aria_task_cancelled` returns 1 after it.
+pub const TRY_CANCELLED: i64 = i64::MIN + 1;
+
+/// The part of `send` that completes at once: `Some(err)` — the value is
+/// taken by the first waiting receiver or buffered (retained when
+/// managed), or `ERR_CLOSED` — else `None` (nothing done: it must wait).
+/// Waiting receivers imply an empty buffer, and a non-full buffer implies
+/// no waiting sender, so nobody is overtaken.
+///
+/// # Safety
+/// Channel lock held (`st`); `bits` a live value of the element type.
+unsafe fn send_at_once(inn: &Inner, st: &mut State, bits: i64) -> Option<i64> {
+    // SAFETY: caller contract; queued nodes are live.
+    unsafe {
+        if st.closed {
+            return Some(ERR_CLOSED);
+        }
+        let r = claim_first(&mut st.receivers);
+        if !r.is_null() {
+            if inn.managed {
+                aria_retain(bits as *mut u8);
+            }
+            (*r).value = bits;
+            (*r).outcome = DONE;
+            crate::sched::wake((*r).owner);
+            return Some(0);
+        }
+        if st.buf.len() < inn.capacity {
+            if inn.managed {
+                aria_retain(bits as *mut u8);
+            }
+            st.buf.push_back(bits);
+            return Some(0);
+        }
+        None
+    }
+}
+
+/// The part of `recv` that completes at once: `Some((err, val))` — the
+/// first buffered value (a waiting sender then refills the buffer), else
+/// the value of the first waiting sender, else `ERR_CLOSED` on a closed
+/// channel; `val` owned — or `None` (nothing done: it must wait).
+///
+/// # Safety
+/// Channel lock held (`st`).
+unsafe fn recv_at_once(inn: &Inner, st: &mut State) -> Option<(i64, i64)> {
+    // SAFETY: caller contract; queued nodes are live.
+    unsafe {
+        if let Some(v) = st.buf.pop_front() {
+            // Room in the buffer: the first waiting sender delivers into it
+            // (none while values given back keep it over capacity).
+            if st.buf.len() < inn.capacity {
+                let s = claim_first(&mut st.senders);
+                if !s.is_null() {
+                    st.buf.push_back(std::mem::replace(&mut (*s).value, 0));
+                    (*s).outcome = DONE;
+                    crate::sched::wake((*s).owner);
+                }
+            }
+            return Some((0, v));
+        }
+        let s = claim_first(&mut st.senders);
+        if !s.is_null() {
+            let v = std::mem::replace(&mut (*s).value, 0);
+            (*s).outcome = DONE;
+            crate::sched::wake((*s).owner);
+            return Some((0, v));
+        }
+        if st.closed {
+            return Some((ERR_CLOSED, 0));
+        }
+        None
+    }
 }
 
 /// `c.send(v)`: a task of `NIL`, done once `bits` is buffered or taken;
@@ -285,25 +410,12 @@ pub unsafe extern "C" fn aria_chan_send(ch: *mut u8, bits: i64) -> *mut Task {
     unsafe {
         let inn = inner(ch);
         let mut st = inn.lock();
-        if st.closed {
+        if let Some(err) = send_at_once(inn, &mut st, bits) {
             drop(st);
-            return ready(ERR_CLOSED, 0, false);
+            return ready(err, 0, false);
         }
         if inn.managed {
             aria_retain(bits as *mut u8);
-        }
-        let r = claim_first(&mut st.receivers);
-        if !r.is_null() {
-            (*r).value = bits;
-            (*r).outcome = DONE;
-            crate::sched::wake((*r).owner);
-            drop(st);
-            return ready(0, 0, false);
-        }
-        if st.buf.len() < inn.capacity {
-            st.buf.push_back(bits);
-            drop(st);
-            return ready(0, 0, false);
         }
         wait_op::<true>(ch, &mut st, inn.managed, bits)
     }
@@ -321,30 +433,125 @@ pub unsafe extern "C" fn aria_chan_recv(ch: *mut u8) -> *mut Task {
         let inn = inner(ch);
         let managed = inn.managed;
         let mut st = inn.lock();
-        if let Some(v) = st.buf.pop_front() {
-            // Room in the buffer: the first waiting sender delivers into it.
-            let s = claim_first(&mut st.senders);
-            if !s.is_null() {
-                st.buf.push_back(std::mem::replace(&mut (*s).value, 0));
-                (*s).outcome = DONE;
-                crate::sched::wake((*s).owner);
-            }
+        if let Some((err, v)) = recv_at_once(inn, &mut st) {
             drop(st);
-            return ready(0, v, managed);
-        }
-        let s = claim_first(&mut st.senders);
-        if !s.is_null() {
-            let v = std::mem::replace(&mut (*s).value, 0);
-            (*s).outcome = DONE;
-            crate::sched::wake((*s).owner);
-            drop(st);
-            return ready(0, v, managed);
-        }
-        if st.closed {
-            drop(st);
-            return ready(ERR_CLOSED, 0, managed);
+            return ready(err, v, managed);
         }
         wait_op::<false>(ch, &mut st, managed, 0)
+    }
+}
+
+/// Whether the `await` running in this thread's current task may complete
+/// an operation without a task: `Err(TRY_CANCELLED)` on a pending
+/// cancellation request or a runtime closing for exit (what
+/// `aria_task_cancelled` honours after any await); `Ok(false)` when no
+/// task runs here (take the task path).
+pub(crate) fn try_gate() -> Result<bool, i64> {
+    let cur = crate::sched::context::current_task();
+    if cur.is_null() {
+        return Ok(false);
+    }
+    // SAFETY: the current task is live while it runs; its runtime outlives it.
+    unsafe {
+        if state(cur).is_cancelled() {
+            return Err(TRY_CANCELLED);
+        }
+        let shared = (*cur).sched.get().read();
+        if !shared.is_null() && (*shared).closing.load(std::sync::atomic::Ordering::Acquire) {
+            return Err(TRY_CANCELLED);
+        }
+    }
+    Ok(true)
+}
+
+/// `{err, 0}` of an operation completed at once by an `await` that takes
+/// one unit of cooperative budget for it, as `aria_task_await` does for a
+/// complete task; out of budget: `{TRY_TASK, a complete task}`, whose
+/// await then yields, exactly as on the task path.
+pub(crate) fn at_once(err: i64, val: i64, managed: bool) -> AriaResult {
+    if crate::sched::context::consume_budget() {
+        AriaResult { err, val }
+    } else {
+        AriaResult {
+            err: TRY_TASK,
+            val: ready(err, val, managed) as i64,
+        }
+    }
+}
+
+/// `await c.send(v)` without a task when it can: a send that completes at
+/// once (as `aria_chan_send` would, same code) returns `{0 or ERR_CLOSED,
+/// 0}`, one unit of budget taken (see [`at_once`]); one that must wait
+/// returns `{TRY_TASK, its waiting task}`; with a pending cancellation
+/// nothing happens: `{TRY_CANCELLED, 0}` (LANGUAGE.md §7.6: a cancelled
+/// send delivers nothing). `bits` is borrowed, as for `aria_chan_send`.
+///
+/// # Safety
+/// `ch` is a live channel; `bits` a live value of its element type; called
+/// by the running task at its `await`.
+#[no_mangle]
+pub unsafe extern "C" fn aria_chan_try_send(ch: *mut u8, bits: i64) -> AriaResult {
+    // SAFETY: caller contract.
+    unsafe {
+        match try_gate() {
+            Err(e) => return AriaResult::err(e),
+            Ok(false) => {
+                return AriaResult {
+                    err: TRY_TASK,
+                    val: aria_chan_send(ch, bits) as i64,
+                }
+            }
+            Ok(true) => {}
+        }
+        let inn = inner(ch);
+        let mut st = inn.lock();
+        if let Some(err) = send_at_once(inn, &mut st, bits) {
+            drop(st);
+            return at_once(err, 0, false);
+        }
+        if inn.managed {
+            aria_retain(bits as *mut u8);
+        }
+        let t = wait_op::<true>(ch, &mut st, inn.managed, bits);
+        AriaResult {
+            err: TRY_TASK,
+            val: t as i64,
+        }
+    }
+}
+
+/// `await c.recv()` without a task when it can: like
+/// [`aria_chan_try_send`]; completed at once: `{0, value (owned)}` or
+/// `{ERR_CLOSED, 0}` (a cancelled recv takes nothing).
+///
+/// # Safety
+/// `ch` is a live channel; called by the running task at its `await`.
+#[no_mangle]
+pub unsafe extern "C" fn aria_chan_try_recv(ch: *mut u8) -> AriaResult {
+    // SAFETY: caller contract.
+    unsafe {
+        match try_gate() {
+            Err(e) => return AriaResult::err(e),
+            Ok(false) => {
+                return AriaResult {
+                    err: TRY_TASK,
+                    val: aria_chan_recv(ch) as i64,
+                }
+            }
+            Ok(true) => {}
+        }
+        let inn = inner(ch);
+        let managed = inn.managed;
+        let mut st = inn.lock();
+        if let Some((err, v)) = recv_at_once(inn, &mut st) {
+            drop(st);
+            return at_once(err, v, managed);
+        }
+        let t = wait_op::<false>(ch, &mut st, managed, 0);
+        AriaResult {
+            err: TRY_TASK,
+            val: t as i64,
+        }
     }
 }
 

@@ -29,10 +29,11 @@ pub const KIND_CHAN: u32 = 7;
 pub const KIND_LISTENER: u32 = 8;
 pub const KIND_CONN: u32 = 9;
 
-/// Runtime-private kinds (`KIND_TASK` and above) keep their destructor,
+/// Runtime-private kinds above `KIND_TASK` keep their destructor,
 /// `unsafe fn(*mut u8)`, in the word at this offset; `aria_release` calls it
 /// when the count reaches zero (it must release children and free the object
-/// with `object::free_object`).
+/// with `object::free_object`). Tasks (`KIND_TASK`) are destroyed by
+/// `task::destroy` directly and keep their runtime pointer in this word.
 pub const PRIVATE_DROP_OFFSET: i32 = 16;
 
 // ---- string ------------------------------------------------------------------------

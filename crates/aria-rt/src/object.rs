@@ -9,8 +9,9 @@
 //!
 //! Allocation goes through Rust's global allocator; the size of every
 //! object is recomputed from its header at free time. A live-object counter
-//! (striped per thread to avoid a contended cache line) backs
-//! [`aria_rt_live_objects`], used by leak tests.
+//! (striped: the first threads own a stripe each and update it without a
+//! read-modify-write; later ones share one) backs [`aria_rt_live_objects`],
+//! used by leak tests.
 
 use std::alloc::{alloc, alloc_zeroed, dealloc, Layout};
 use std::cell::Cell;
@@ -37,33 +38,55 @@ pub const OBJECT_ALIGN: usize = 8;
 // ---- live-object accounting ------------------------------------------------------------
 
 const STRIPES: usize = 16;
+/// The stripe shared by the threads that came after the other stripes were
+/// all handed out (counted with an atomic add).
+const SHARED_STRIPE: usize = 0;
 
 #[repr(align(64))]
 struct Stripe(AtomicI64);
 
 static LIVE: [Stripe; STRIPES] = [const { Stripe(AtomicI64::new(0)) }; STRIPES];
-static NEXT_STRIPE: AtomicUsize = AtomicUsize::new(0);
+static NEXT_STRIPE: AtomicUsize = AtomicUsize::new(1);
 
-thread_local! {
-    static STRIPE: Cell<usize> = const { Cell::new(usize::MAX) };
-    static THREAD_NET: Cell<i64> = const { Cell::new(0) };
+/// This thread's stripe and its own balance. Stripes `1..STRIPES` belong to
+/// one thread each (the first threads to count, for their whole life), which
+/// updates its stripe with a plain load and store, no read-modify-write:
+/// nobody else writes it, readers only load it.
+struct LiveCounter {
+    stripe: Cell<usize>,
+    net: Cell<i64>,
 }
 
+thread_local! {
+    static COUNTER: LiveCounter = const {
+        LiveCounter { stripe: Cell::new(usize::MAX), net: Cell::new(0) }
+    };
+}
+
+/// Counts `delta` objects allocated (+1) or freed (-1) by this thread.
 #[inline]
-fn count_live(delta: i64) {
+pub(crate) fn count_live(delta: i64) {
     // `try_with`: objects may be freed from thread-local destructors.
-    let stripe = STRIPE
-        .try_with(|s| {
-            let mut i = s.get();
+    let stripe = COUNTER
+        .try_with(|c| {
+            c.net.set(c.net.get() + delta);
+            let mut i = c.stripe.get();
             if i == usize::MAX {
-                i = NEXT_STRIPE.fetch_add(1, Ordering::Relaxed) % STRIPES;
-                s.set(i);
+                i = NEXT_STRIPE.fetch_add(1, Ordering::Relaxed);
+                if i >= STRIPES {
+                    i = SHARED_STRIPE;
+                }
+                c.stripe.set(i);
             }
             i
         })
-        .unwrap_or(0);
-    LIVE[stripe].0.fetch_add(delta, Ordering::Relaxed);
-    let _ = THREAD_NET.try_with(|n| n.set(n.get() + delta));
+        .unwrap_or(SHARED_STRIPE);
+    let s = &LIVE[stripe].0;
+    if stripe == SHARED_STRIPE {
+        s.fetch_add(delta, Ordering::Relaxed);
+    } else {
+        s.store(s.load(Ordering::Relaxed) + delta, Ordering::Relaxed);
+    }
 }
 
 /// Number of managed objects currently allocated by the runtime (all
@@ -76,7 +99,7 @@ pub extern "C" fn aria_rt_live_objects() -> i64 {
 /// Objects allocated minus objects freed *by the calling thread*. Lets tests
 /// that run in parallel check their own balance.
 pub fn thread_live_objects() -> i64 {
-    THREAD_NET.with(|n| n.get())
+    COUNTER.with(|c| c.net.get())
 }
 
 // ---- allocation ----------------------------------------------------------------------
@@ -203,17 +226,29 @@ pub unsafe extern "C" fn aria_retain(p: *mut u8) {
 /// `p` is null or a live managed object the caller owns a reference to.
 #[no_mangle]
 pub unsafe extern "C" fn aria_release(p: *mut u8) {
-    let mut pending = Vec::new();
     // SAFETY: caller contract.
     if unsafe { drop_ref(p) } {
-        let mut cur = p;
-        loop {
-            // SAFETY: the count of `cur` reached zero: we own it exclusively.
-            unsafe { destroy(cur, &mut pending) };
-            match pending.pop() {
-                Some(next) => cur = next,
-                None => break,
-            }
+        // SAFETY: the count reached zero.
+        unsafe { destroy_all(p) }
+    }
+}
+
+/// Destroys `p`, whose count reached zero, and every child whose count
+/// reaches zero with it. Kept out of line so that [`aria_release`] is a
+/// few instructions when the object survives.
+///
+/// # Safety
+/// `p` is a managed object nobody else references any more.
+#[inline(never)]
+unsafe fn destroy_all(p: *mut u8) {
+    let mut pending = Vec::new();
+    let mut cur = p;
+    loop {
+        // SAFETY: the count of `cur` reached zero: we own it exclusively.
+        unsafe { destroy(cur, &mut pending) };
+        match pending.pop() {
+            Some(next) => cur = next,
+            None => break,
         }
     }
 }
@@ -318,6 +353,8 @@ unsafe fn destroy(p: *mut u8, pending: &mut Vec<*mut u8>) {
                 }
                 free_object(p, CELL_OBJECT_SIZE as usize);
             }
+            // Tasks use the destructor word for their runtime pointer.
+            KIND_TASK => crate::task::destroy(p),
             _ => {
                 // Runtime-private kinds carry their destructor at PRIVATE_DROP_OFFSET.
                 let f = read_i64(p, PRIVATE_DROP_OFFSET);

@@ -102,6 +102,13 @@ pub fn take() -> Option<PanicInfo> {
     INFO.with(|i| i.borrow_mut().take())
 }
 
+/// Is this thread's state clear (no flag, nothing recorded)? A cheap test
+/// that lets the task code skip [`save`] / [`restore`] on the usual path.
+#[inline]
+pub fn is_clear() -> bool {
+    !FLAG.with(|f| f.get()) && INFO.with(|i| i.borrow().is_none())
+}
+
 /// Takes this thread's whole state, leaving it clear.
 pub fn save() -> PanicState {
     PanicState {

@@ -120,7 +120,9 @@ pub fn mutate(rng: &mut Rng, src: &mut Vec<u8>) {
             src.splice(at..at, frag.iter().copied());
         }
         3 => {
-            let bytes: Vec<u8> = (0..1 + rng.below(4)).map(|_| rng.next_u64() as u8).collect();
+            let bytes: Vec<u8> = (0..1 + rng.below(4))
+                .map(|_| rng.next_u64() as u8)
+                .collect();
             src.splice(at..at, bytes);
         }
         4 => src.truncate(at),

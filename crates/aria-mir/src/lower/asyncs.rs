@@ -63,7 +63,12 @@ impl<'c, 'a> FnBuilder<'c, 'a> {
     /// the task with the callee's no-spawn ramp and starts it inline right
     /// before the await (`aria_task_start_inline`: ARCHITECTURE.md §4's
     /// fast path; the runtime spawns it instead when it cannot run it here).
+    /// `await c.send(v)` / `await c.recv()` first try the operation without
+    /// a task (`io.rs`, `await_chan`).
     pub fn await_split(&mut self, operand: &'a Expr, e: &'a Expr) -> Split {
+        if let Some(s) = self.await_chan(operand, e) {
+            return s;
+        }
         let mark = self.mark();
         let direct = self.direct_async_call(operand);
         let inline = direct.is_some();

@@ -15,15 +15,33 @@
 //! Cancellation of `await c.recv()` and the like spreads to the built-in
 //! task because the operand is a call that created it (`asyncs.rs`,
 //! `creates_task`): nobody else holds its handle.
+//!
+//! `await c.send(v)` / `await c.recv()` / `await k.read(n)` /
+//! `await k.write(s)` (the operand is the call itself) call
+//! `aria_chan_try_send` / `aria_chan_try_recv` / `aria_conn_try_read` /
+//! `aria_conn_try_write` instead
+//! ([`FnBuilder::await_chan`]), which complete the operation without a task
+//! when they can (its `{err, val}` then goes on exactly like an awaited
+//! result), tell the await to stop (a pending cancellation: nothing
+//! happened), or return the operation's built-in task, awaited as usual.
 
 use super::func::FnBuilder;
-use super::layout::res_inner;
+use super::layout::{mty, res_inner};
 use super::results::Split;
-use crate::mir::{CastOp, MTy, Operand};
-use aria_sema::tast::{Builtin, Expr};
+use crate::mir::{BinOp, CastOp, MTy, Operand, Rvalue, Terminator};
+use aria_sema::tast::{Builtin, Callee as TCallee, Expr, ExprKind};
 use aria_sema::types::Ty;
 
 const NIL: Operand = Operand::Int(0, MTy::I8);
+
+/// `err` of `aria_*_try_*`: `val` is the operation's built-in task
+/// (owned), to await as usual (`aria_rt::chan::TRY_TASK`).
+pub const TRY_TASK: i64 = i64::MIN;
+/// `err` of `aria_*_try_*`: nothing happened, the awaiting task must
+/// stop at this await as cancelled (`aria_rt::chan::TRY_CANCELLED`).
+pub const TRY_CANCELLED: i64 = i64::MIN + 1;
+/// `ERR_CANCELLED` (LANGUAGE.md §10.2).
+const ERR_CANCELLED: i64 = -1;
 
 /// How the runtime function of an I/O built-in returns.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -83,16 +101,7 @@ impl<'c, 'a> FnBuilder<'c, 'a> {
         if let Some(what) = args.first().and_then(|a| handle_name(&a.ty)) {
             self.null_check(&vals[0].0, what, e.span);
         }
-        let mut ops: Vec<Operand> = Vec::with_capacity(vals.len() + 1);
-        for (i, ((v, _), a)) in vals.iter().zip(args).enumerate() {
-            let op = match (&args[0].ty, i) {
-                // `c.send(v)`: the element as bits, extended by its type.
-                (Ty::Chan(t), 1) => self.bits_of(v.clone(), Some(&**t)),
-                _ if matches!(a.ty, Ty::Int(_)) => self.widen_i64(v.clone(), &a.ty),
-                _ => v.clone(),
-            };
-            ops.push(op);
-        }
+        let mut ops = self.io_args(args, &vals);
         if b == Builtin::Chan {
             // `chan<T>(n)`: does the channel own (retain) its values?
             let managed = match res_inner(&e.ty) {
@@ -114,6 +123,106 @@ impl<'c, 'a> FnBuilder<'c, 'a> {
             Ret::Result => self.fail_check(r[0].clone(), r[1].clone()),
             Ret::Int32 => Split::ok(self.cast(CastOp::Trunc, r[0].clone(), MTy::I32)),
         })
+    }
+
+    /// The runtime arguments of I/O built-in call `args` from their
+    /// evaluated operands `vals`.
+    fn io_args(&mut self, args: &'a [Expr], vals: &[(Operand, bool)]) -> Vec<Operand> {
+        let mut ops: Vec<Operand> = Vec::with_capacity(vals.len() + 1);
+        for (i, ((v, _), a)) in vals.iter().zip(args).enumerate() {
+            let op = match (&args[0].ty, i) {
+                // `c.send(v)`: the element as bits, extended by its type.
+                (Ty::Chan(t), 1) => self.bits_of(v.clone(), Some(&**t)),
+                _ if matches!(a.ty, Ty::Int(_)) => self.widen_i64(v.clone(), &a.ty),
+                _ => v.clone(),
+            };
+            ops.push(op);
+        }
+        ops
+    }
+
+    /// `await c.send(v)` / `await c.recv()` / `await k.read(n)` /
+    /// `await k.write(s)` (`operand` is the call, maybe implicitly
+    /// unwrapped; `e` the await, type `result<U>`); `None` for any other
+    /// operand:
+    ///
+    /// ```text
+    /// (err, x) = aria_chan_try_*(c[, v])
+    /// TRY_TASK:      await task x (cancellation spreads to it)
+    /// TRY_CANCELLED: the await's cancellation path (nothing happened)
+    /// otherwise:     (err, val) = (err, value of bits x)      — no task
+    /// ```
+    ///
+    /// and both ways on to the awaited result's checks. Ownership is the
+    /// task path's: `v` is borrowed by the call, a received managed value
+    /// comes back owned.
+    pub fn await_chan(&mut self, operand: &'a Expr, e: &'a Expr) -> Option<Split> {
+        let mut call = operand;
+        while let ExprKind::Unwrap(x, _) = &call.kind {
+            call = x;
+        }
+        let ExprKind::Call(TCallee::Builtin(b), args) = &call.kind else {
+            return None;
+        };
+        let name = match b {
+            Builtin::ChanSend => "aria_chan_try_send",
+            Builtin::ChanRecv => "aria_chan_try_recv",
+            Builtin::ConnRead => "aria_conn_try_read",
+            Builtin::ConnWrite => "aria_conn_try_write",
+            _ => return None,
+        };
+        let what = handle_name(&args[0].ty)?;
+        let mark = self.mark();
+        let refs: Vec<&'a Expr> = args.iter().collect();
+        let vals = self.operands(&refs);
+        self.null_check(&vals[0].0, what, call.span);
+        let ops = self.io_args(args, &vals);
+        let r = self.rt(name, &[MTy::I64, MTy::I64], ops);
+        self.drop_operands(&vals, mark);
+        let u = res_inner(&e.ty);
+        let (err, val) = (self.local(MTy::I64), self.local(mty(u)));
+        let join = self.block();
+        let is_task = self.bin(BinOp::Eq, r[0].clone(), Operand::Int(TRY_TASK, MTy::I64));
+        let slow = self.branch_out(is_task);
+        let stop = self.bin(
+            BinOp::Eq,
+            r[0].clone(),
+            Operand::Int(TRY_CANCELLED, MTy::I64),
+        );
+        let cancel_now = self.branch_out(stop);
+        self.at(cancel_now, |me| {
+            me.propagate(Operand::Int(ERR_CANCELLED, MTy::I64))
+        });
+
+        // Done at once.
+        self.assign(err, Rvalue::Use(r[0].clone()));
+        let v = self.value_of_bits(r[1].clone(), u);
+        self.assign(val, Rvalue::Use(v));
+        self.goto(join);
+
+        // The built-in task, awaited.
+        self.switch_to(slow);
+        let t = r[1].clone();
+        self.hold(&t, true);
+        let (next, cancel) = (self.block(), self.block());
+        self.at(cancel, |me| {
+            me.rt0("aria_task_cancel", vec![t.clone()]);
+            me.propagate(Operand::Int(ERR_CANCELLED, MTy::I64));
+        });
+        self.terminate(Terminator::Await {
+            task: t.clone(),
+            err,
+            val,
+            next,
+            cancel,
+        });
+        self.switch_to(next);
+        self.unhold(mark);
+        self.release(&t);
+        self.goto(join);
+
+        self.switch_to(join);
+        Some(self.checked_call(Operand::Local(err), Operand::Local(val), e.span))
     }
 }
 
@@ -197,16 +306,16 @@ mod tests {
             .collect();
         for rt in [
             "aria_chan_new",
-            "aria_chan_send",
-            "aria_chan_recv",
+            "aria_chan_try_send",
+            "aria_chan_try_recv",
             "aria_chan_close",
             "aria_tcp_listen",
             "aria_listener_port",
             "aria_listener_accept",
             "aria_listener_close",
             "aria_tcp_connect",
-            "aria_conn_read",
-            "aria_conn_write",
+            "aria_conn_try_read",
+            "aria_conn_try_write",
             "aria_conn_shutdown",
             "aria_conn_close",
             "aria_read_file",
@@ -214,6 +323,49 @@ mod tests {
         ] {
             assert!(names.contains(&rt), "no call of {rt}: {names:?}");
         }
+    }
+
+    #[test]
+    fn awaited_channel_calls_try_first_stored_handles_do_not() {
+        let p = lower(
+            "async func:main = int32() {\n\
+                 Chan<int8>:c = chan<int8>(1);\n\
+                 int8:v = -1;\n\
+                 await c.send(v);\n\
+                 int8:a = await c.recv();\n\
+                 Task<NIL>:s = c.send(a);\n\
+                 await s;\n\
+                 Task<int8>:r = c.recv();\n\
+                 int8:b = await r;\n\
+                 pass(b);\n\
+             };",
+            true,
+        );
+        let main = func(&p, "aria.main");
+        let names: Vec<&str> = calls(main).iter().map(|c| c.0).collect();
+        let count = |n: &str| names.iter().filter(|x| **x == n).count();
+        assert_eq!(count("aria_chan_try_send"), 1, "{names:?}");
+        assert_eq!(count("aria_chan_try_recv"), 1, "{names:?}");
+        assert_eq!(count("aria_chan_send"), 1, "stored handle: {names:?}");
+        assert_eq!(count("aria_chan_recv"), 1, "stored handle: {names:?}");
+        // Each try branches on both sentinels.
+        let sentinels = main
+            .blocks
+            .iter()
+            .flat_map(|b| &b.stmts)
+            .filter(|s| {
+                matches!(s, Stmt::Assign(_, Rvalue::Bin(BinOp::Eq, _, Operand::Int(v, MTy::I64)))
+                    if *v == super::TRY_TASK || *v == super::TRY_CANCELLED)
+            })
+            .count();
+        assert_eq!(sentinels, 4);
+        // Four awaits remain: the two tries' task paths and the two handles.
+        let awaits = main
+            .blocks
+            .iter()
+            .filter(|b| matches!(b.term, Terminator::Await { .. }))
+            .count();
+        assert_eq!(awaits, 4);
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use super::*;
 use crate::asynclib::aria_yield_now;
+use crate::layout::ERR_TIMEOUT;
 use crate::object::header;
 use crate::sched::Runtime;
 use crate::string::{new_str, str_bytes};
@@ -165,6 +166,105 @@ fn cancelled_operations_have_no_effect() {
         assert_eq!(awu(r).await, AriaResult::ok(8));
         assert_eq!(awu(s).await, OK0);
         rel(ch);
+        (0, 0)
+    });
+    assert_eq!(r, OK0);
+    rt.shutdown();
+}
+
+#[test]
+fn a_recv_cancelled_after_the_hand_over_gives_the_value_back() {
+    // One worker: a receiver woken by a delivery cannot run before this
+    // task suspends, so the cancellation comes between hand-over and run.
+    let rt = Runtime::new(1);
+    let r = block(&rt, async {
+        // Back to the front of the buffer, ahead of a waiting sender, even
+        // beyond the capacity (0); FIFO order is kept.
+        let ch = chan(0, false);
+        let r = recv(ch);
+        yield_now().await;
+        assert_eq!(awu(send(ch, 5)).await, OK0, "handed over");
+        let s6 = send(ch, 6);
+        cancel(r);
+        assert_eq!(awu(r).await, AriaResult::err(ERR_CANCELLED));
+        // SAFETY: live channel.
+        assert_eq!(unsafe { buffered(ch as *mut u8) }, 1, "given back");
+        assert_eq!(awu(recv(ch)).await, AriaResult::ok(5));
+        assert!(!done(s6), "capacity 0: the sender still waits");
+        assert_eq!(awu(recv(ch)).await, AriaResult::ok(6));
+        assert_eq!(awu(s6).await, OK0);
+        // To the next waiting receiver.
+        let (r1, r2) = (recv(ch), recv(ch));
+        yield_now().await;
+        assert_eq!(awu(send(ch, 7)).await, OK0);
+        cancel(r1);
+        assert_eq!(awu(r1).await, AriaResult::err(ERR_CANCELLED));
+        assert_eq!(awu(r2).await, AriaResult::ok(7));
+        // A closed channel keeps a value given back receivable.
+        let r = recv(ch);
+        yield_now().await;
+        assert_eq!(awu(send(ch, 8)).await, OK0);
+        close(ch);
+        cancel(r);
+        assert_eq!(awu(r).await, AriaResult::err(ERR_CANCELLED));
+        assert_eq!(awu(recv(ch)).await, AriaResult::ok(8));
+        assert_eq!(awu(recv(ch)).await, AriaResult::err(ERR_CLOSED));
+        // A send handed over is done: cancelling it changes nothing.
+        let ch2 = chan(0, false);
+        let s = send(ch2, 9);
+        yield_now().await;
+        let got = recv(ch2);
+        cancel(s);
+        assert_eq!(awu(s).await, OK0);
+        assert_eq!(awu(got).await, AriaResult::ok(9));
+        rel(ch);
+        rel(ch2);
+        (0, 0)
+    });
+    assert_eq!(r, OK0);
+    rt.shutdown();
+}
+
+#[test]
+fn race_losers_handed_a_value_give_it_back() {
+    let rt = Runtime::new(1);
+    let r = block(&rt, async {
+        let (c, d) = (chan(0, false), chan(0, false));
+        let (a, b) = (recv(c), recv(d));
+        // SAFETY: live tasks.
+        let race =
+            unsafe { crate::asynclib::race_tasks(&[a as *mut Task, b as *mut Task]) as usize };
+        yield_now().await;
+        // Both recvs are handed a value before either runs: the first to
+        // complete wins and cancels the other at once, which gives its
+        // value back.
+        assert_eq!(awu(send(c, 1)).await, OK0);
+        assert_eq!(awu(send(d, 2)).await, OK0);
+        let won = awu(race).await;
+        assert_eq!(won.err, 0);
+        let (ra, rb) = (awu(a).await, awu(b).await);
+        let (winner, loser, back) = if won.val == 1 {
+            (ra, rb, d)
+        } else {
+            (rb, ra, c)
+        };
+        assert_eq!(winner, won);
+        assert_eq!(loser, AriaResult::err(ERR_CANCELLED));
+        assert_eq!(awu(recv(back)).await, AriaResult::ok(3 - won.val));
+        // Inside with_timeout: the timeout cancels the race, which settles.
+        let (a, b) = (recv(c), recv(d));
+        // SAFETY: live tasks.
+        let w = unsafe {
+            let race = crate::asynclib::race_tasks(&[a as *mut Task, b as *mut Task]);
+            let w = crate::asynclib::aria_with_timeout(race, 1);
+            crate::task::release(race);
+            w as usize
+        };
+        assert_eq!(awu(w).await, AriaResult::err(ERR_TIMEOUT));
+        assert_eq!(awu(a).await, AriaResult::err(ERR_CANCELLED));
+        assert_eq!(awu(b).await, AriaResult::err(ERR_CANCELLED));
+        rel(c);
+        rel(d);
         (0, 0)
     });
     assert_eq!(r, OK0);
@@ -346,4 +446,90 @@ fn stress_buffered_with_cancellations() {
 #[test]
 fn stress_rendezvous_with_cancellations() {
     stress(0, 10_000, 4, 4, 0xDEAD_BEEF);
+}
+
+fn try_send(ch: usize, v: i64) -> AriaResult {
+    // SAFETY: tests pass live channels, from a running task or not.
+    unsafe { aria_chan_try_send(ch as *mut u8, v) }
+}
+fn try_recv(ch: usize) -> AriaResult {
+    // SAFETY: as above.
+    unsafe { aria_chan_try_recv(ch as *mut u8) }
+}
+
+#[test]
+fn try_operations_complete_at_once_or_hand_back_the_task() {
+    let rt = Runtime::new(1);
+    let r = block(&rt, async {
+        let ch = chan(1, false);
+        assert_eq!(try_send(ch, 5), OK0, "room: done without a task");
+        let s = try_send(ch, 6);
+        assert_eq!(s.err, TRY_TASK, "full: the waiting send's task");
+        assert!(!done(s.val as usize));
+        assert_eq!(try_recv(ch), AriaResult::ok(5));
+        assert_eq!(awu(s.val as usize).await, OK0, "moved into the buffer");
+        assert_eq!(try_recv(ch), AriaResult::ok(6));
+        let r = try_recv(ch);
+        assert_eq!(r.err, TRY_TASK, "empty: the waiting recv's task");
+        assert_eq!(try_send(ch, 7), OK0, "handed to the waiting receiver");
+        assert_eq!(awu(r.val as usize).await, AriaResult::ok(7));
+        close(ch);
+        assert_eq!(try_send(ch, 8), AriaResult::err(ERR_CLOSED));
+        assert_eq!(try_recv(ch), AriaResult::err(ERR_CLOSED));
+        rel(ch);
+        (0, 0)
+    });
+    assert_eq!(r, OK0);
+    // Outside a task: always the task path (here complete at once).
+    let ch = chan(1, false);
+    let s = try_send(ch, 1);
+    assert_eq!(s.err, TRY_TASK);
+    assert!(done(s.val as usize));
+    rel(s.val as usize);
+    rel(ch);
+}
+
+#[test]
+fn try_operations_take_budget_and_honour_a_pending_cancellation() {
+    let rt = Runtime::new(1);
+    let r = block(&rt, async {
+        let ch = chan(1, true);
+        yield_now().await; // a fresh run: a full budget
+        let mut at_once = 0;
+        let last = loop {
+            let s = new_str(b"x");
+            let r = try_send(ch, s as i64);
+            rel(s as usize);
+            if r.err == TRY_TASK {
+                break r;
+            }
+            assert_eq!(r, OK0);
+            let v = try_recv(ch);
+            assert_eq!(v.err, 0);
+            // SAFETY: the received string, owned.
+            assert_eq!(unsafe { str_bytes(v.val as *mut u8) }, b"x");
+            rel(v.val as usize);
+            at_once += 2;
+        };
+        // The budget ran out on a send that still completed, in a task.
+        assert_eq!(at_once, crate::sched::context::BUDGET as usize);
+        assert!(done(last.val as usize));
+        assert_eq!(awu(last.val as usize).await, OK0, "yields, then its result");
+        assert_eq!(try_recv(ch).err, 0, "the value was buffered");
+        // A pending cancellation request: nothing happens.
+        let me = crate::sched::context::current_task();
+        // SAFETY: our own task.
+        unsafe { aria_task_cancel(me) };
+        let y = new_str(b"a string of some length");
+        assert_eq!(try_send(ch, y as i64).err, TRY_CANCELLED);
+        assert_eq!(try_recv(ch).err, TRY_CANCELLED);
+        // SAFETY: our string: only ours (the channel did not retain it).
+        assert_eq!(unsafe { header(y).rc.load(Relaxed) }, 1);
+        rel(y as usize);
+        // SAFETY: live channel.
+        assert_eq!(unsafe { buffered(ch as *mut u8) }, 0, "nothing delivered");
+        rel(ch);
+        (0, 0)
+    });
+    assert_eq!(r.err, 0);
 }

@@ -36,6 +36,7 @@ use std::sync::{Arc, Mutex};
 use mio::net::{TcpListener, TcpStream};
 
 use crate::asynclib::ready;
+use crate::chan::{at_once, try_gate, TRY_TASK};
 use crate::layout::*;
 use crate::object::{alloc_object, aria_release, aria_retain, free_object, PrivateDrop};
 use crate::sched::Shared;
@@ -267,7 +268,51 @@ impl<O: IoOp> Native for OpTask<O> {
 ///
 /// # Safety
 /// `h` is a live socket handle.
-unsafe fn start<O: IoOp>(h: *mut u8, mut op: O) -> *mut Task {
+unsafe fn start<O: IoOp>(h: *mut u8, op: O) -> *mut Task {
+    // SAFETY: caller contract.
+    match unsafe { begin(h, op) } {
+        Ok((e, v)) => ready(e, v, O::MANAGED),
+        Err(t) => t,
+    }
+}
+
+/// `await` of operation `op` on handle `h` without a task when it can (see
+/// `aria_chan_try_send` and docs/RUNTIME_ABI.md, "Awaiting without a
+/// task"): `{err, val}` when done at once, `{TRY_TASK, task}` (a waiting
+/// task, or a complete one when out of budget or not in a task), or
+/// `{TRY_CANCELLED, 0}` with no syscall made when the awaiting task has a
+/// pending cancellation request.
+///
+/// # Safety
+/// `h` is a live socket handle; called by the running task at its `await`.
+unsafe fn start_try<O: IoOp>(h: *mut u8, op: O) -> AriaResult {
+    match try_gate() {
+        Err(e) => return AriaResult::err(e),
+        Ok(false) => {
+            return AriaResult {
+                err: TRY_TASK,
+                // SAFETY: caller contract.
+                val: unsafe { start(h, op) } as i64,
+            };
+        }
+        Ok(true) => {}
+    }
+    // SAFETY: caller contract.
+    match unsafe { begin(h, op) } {
+        Ok((e, v)) => at_once(e, v, O::MANAGED),
+        Err(t) => AriaResult {
+            err: TRY_TASK,
+            val: t as i64,
+        },
+    }
+}
+
+/// The shared start of an operation: `Ok((err, val))` (`val` owned) when
+/// done at once, else its waiting task.
+///
+/// # Safety
+/// `h` is a live socket handle.
+unsafe fn begin<O: IoOp>(h: *mut u8, mut op: O) -> Result<(i64, i64), *mut Task> {
     // SAFETY: caller contract; the retained reference keeps `h` alive.
     let h = unsafe { Retained::new(h) };
     // SAFETY: as above.
@@ -287,7 +332,7 @@ unsafe fn start<O: IoOp>(h: *mut u8, mut op: O) -> *mut Task {
         drop(st);
         // Dropping `h` may release the last handle (which closes the socket).
         drop((h, op));
-        return ready(e, v, O::MANAGED);
+        return Ok((e, v));
     }
     let w = IoWaiter::new();
     let t = new_task(OpTask { w, h, op }, false, O::MANAGED);
@@ -299,7 +344,7 @@ unsafe fn start<O: IoOp>(h: *mut u8, mut op: O) -> *mut Task {
         start_waiting(src.shared, t);
         st.enqueue(O::DIR, w);
     }
-    t
+    Err(t)
 }
 
 // ---- accept -------------------------------------------------------------------------------------
@@ -803,6 +848,42 @@ pub unsafe extern "C" fn aria_conn_write(c: *mut u8, s: *mut u8) -> *mut Task {
     unsafe {
         let s = Retained::new(s);
         start(c, WriteOp { s, off: 0 })
+    }
+}
+
+/// `await c.read(n)` without a task when it can: see [`start_try`];
+/// `n <= 0` fails `ERR_INVALID` at once.
+///
+/// # Safety
+/// `c` is a live connection; called by the running task at its `await`.
+#[no_mangle]
+pub unsafe extern "C" fn aria_conn_try_read(c: *mut u8, n: i64) -> AriaResult {
+    if n <= 0 {
+        return match try_gate() {
+            Err(e) => AriaResult::err(e),
+            Ok(false) => AriaResult {
+                err: TRY_TASK,
+                val: ready(ERR_INVALID, 0, true) as i64,
+            },
+            Ok(true) => at_once(ERR_INVALID, 0, true),
+        };
+    }
+    let n = (n as u64).min(MAX_READ as u64) as usize;
+    // SAFETY: caller contract (`start_try` takes its own reference).
+    unsafe { start_try(c, ReadOp { n }) }
+}
+
+/// `await c.write(s)` without a task when it can: see [`start_try`].
+///
+/// # Safety
+/// `c` is a live connection, `s` null or a live string; called by the
+/// running task at its `await`.
+#[no_mangle]
+pub unsafe extern "C" fn aria_conn_try_write(c: *mut u8, s: *mut u8) -> AriaResult {
+    // SAFETY: caller contract (the op and `start_try` take their own references).
+    unsafe {
+        let s = Retained::new(s);
+        start_try(c, WriteOp { s, off: 0 })
     }
 }
 

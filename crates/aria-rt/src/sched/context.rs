@@ -63,6 +63,13 @@ pub(crate) fn shared() -> *const Shared {
     CTX.try_with(|c| c.shared.get()).unwrap_or(ptr::null())
 }
 
+/// This thread's runtime and core (see [`shared`], [`core`]) in one look-up.
+#[inline]
+pub(crate) fn shared_and_core() -> (*const Shared, *mut Core) {
+    CTX.try_with(|c| (c.shared.get(), c.core.get()))
+        .unwrap_or((ptr::null(), ptr::null_mut()))
+}
+
 #[inline]
 pub(crate) fn core() -> *mut Core {
     CTX.try_with(|c| c.core.get()).unwrap_or(ptr::null_mut())

@@ -9,7 +9,10 @@
 //! - At most half the workers search at once ([`Idle::transition_worker_to_searching`]).
 //! - A push wakes a parked worker only when nobody searches
 //!   ([`Idle::worker_to_notify`]): a searcher will find the work, and the
-//!   worker it wakes starts as a searcher, so wake-ups do not cascade.
+//!   worker it wakes starts as a searcher, so wake-ups do not cascade. A
+//!   worker pushing to its own queue first looks with a plain load
+//!   ([`Idle::may_notify`]) and skips the read-modify-write when every
+//!   worker is awake or one searches (the usual case under load).
 //! - The last searcher to stop searching, or to park, re-checks every queue
 //!   (its caller's duty, signalled by the `true` results) so a push that saw
 //!   a searcher is never stranded.
@@ -150,6 +153,15 @@ impl Idle {
 
     pub fn is_parked(&self, worker: usize) -> bool {
         self.sleepers().contains(&worker)
+    }
+
+    /// A cheap first look for [`Shared::notify_parked_local`](super::Shared::notify_parked_local):
+    /// could a worker be woken (some parked, none searching)? A plain load,
+    /// so it may be stale; see there why that is enough.
+    #[inline]
+    pub fn may_notify(&self) -> bool {
+        let s = IdleState(self.state.load(Relaxed));
+        s.num_searching() == 0 && s.num_unparked() < self.num_workers
     }
 
     fn notify_should_wakeup(&self) -> bool {

@@ -15,7 +15,9 @@
 //! Invariants:
 //! - Every path that makes a task `SCHEDULED` pushes it to exactly one
 //!   queue: [`wake`] (after a successful `State::wake`), [`schedule_yield`]
-//!   (after `State::end_run` returned true) and [`spawn`] (a new task).
+//!   (after `State::end_run` returned true), [`spawn`] and [`spawn_new`] (a
+//!   new task; `spawn_new` sets `SCHEDULED` by a plain store on a task no
+//!   other thread can reach yet).
 //! - A push that may leave stealable work wakes a parked worker unless one
 //!   is searching; the searching protocol in [`idle`] guarantees the work is
 //!   found.
@@ -48,9 +50,7 @@ use std::thread::{JoinHandle, Thread};
 use crossbeam_deque::{Injector, Stealer};
 
 use crate::task::state::SPAWNED;
-use crate::task::{
-    flags, registry::Registry, state, Task, TaskRef, FLAG_C_FRAME, FLAG_NUMBERED, FLAG_REGISTERED,
-};
+use crate::task::{registry::Registry, state, Task, TaskRef};
 use blocking::BlockingPool;
 use idle::Idle;
 use park::Parker;
@@ -178,6 +178,21 @@ impl Shared {
         }
     }
 
+    /// [`Shared::notify_parked`] after a push to this worker's own queue:
+    /// skipped, without a read-modify-write, when a plain load shows every
+    /// worker awake or one searching. A stale reading can only miss a worker
+    /// that parks at this very moment, and then the work is not stranded:
+    /// it sits in the queue of this worker, which is running and will take
+    /// it (only some parallelism is lost, for that moment). Pushes from
+    /// outside the workers (`push_remote`) and pinned pushes always take
+    /// the full path.
+    #[inline]
+    pub fn notify_parked_local(&self) {
+        if self.idle.may_notify() {
+            self.notify_parked();
+        }
+    }
+
     /// Wakes a parked worker if any queue holds work (the last searcher's duty).
     pub(crate) fn notify_if_work_pending(&self) {
         let pending =
@@ -268,7 +283,7 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// How a task became runnable (decides where it is queued).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum How {
-    /// New task: back of the local deque.
+    /// New task: the LIFO slot.
     Spawn,
     /// Woken by an event: the LIFO slot.
     Wake,
@@ -310,10 +325,10 @@ unsafe fn schedule(t: *mut Task, how: How) {
             shared.push_pinned(pin as usize, tr);
             return;
         }
-        let core = context::core();
-        if !core.is_null() && ptr::eq(context::shared(), shared) {
+        let (mine, core) = context::shared_and_core();
+        if !core.is_null() && ptr::eq(mine, shared) {
             let place = match how {
-                How::Spawn => worker::Place::Back,
+                How::Spawn => worker::Place::Spawn,
                 How::Wake => worker::Place::Lifo,
                 How::Yield => worker::Place::Yield,
             };
@@ -325,9 +340,10 @@ unsafe fn schedule(t: *mut Task, how: How) {
 }
 
 /// Gives task `t` to runtime `shared` without queueing it: takes the run
-/// reference and registers Aria tasks and C frames. A task attached while
-/// the runtime shuts down is cancelled (so it never runs). Returns false
-/// (doing nothing) for a task that was already attached.
+/// reference. (Aria tasks and C frames enter the registry only if they
+/// suspend: `task::run`.) A task attached while the runtime shuts down is
+/// cancelled (so it never runs). Returns false (doing nothing) for a task
+/// that was already attached.
 ///
 /// # Safety
 /// `t` is live and idle; no other thread attaches it at the same time.
@@ -339,10 +355,6 @@ pub unsafe fn attach(shared: &Shared, t: *mut Task) -> bool {
         }
         *(*t).sched.get() = shared;
         crate::task::retain(t);
-        if flags(t) & (FLAG_NUMBERED | FLAG_C_FRAME) != 0 {
-            *(*t).flags.get() |= FLAG_REGISTERED;
-            shared.registry.insert(t);
-        }
         if shared.closing.load(Acquire) {
             state(t).cancel();
         }
@@ -363,6 +375,42 @@ pub unsafe fn spawn_on(shared: &Shared, t: *mut Task) {
     unsafe {
         if attach(shared, t) && state(t).wake() {
             schedule(t, How::Spawn);
+        }
+    }
+}
+
+/// `aria_task_spawn`: [`spawn`] for a task that `aria_task_new` just made
+/// on this thread, which no other thread can reach yet: the run reference
+/// and the first scheduling are plain stores (no read-modify-write; the
+/// queue push publishes them), and a new task is never pinned.
+///
+/// # Safety
+/// `t` is live; if it was never spawned, no other thread can reach it.
+pub unsafe fn spawn_new(t: *mut Task) {
+    let (mine, core) = context::shared_and_core();
+    // SAFETY: a worker's runtime outlives the thread; the global is leaked;
+    // caller contract for the task.
+    unsafe {
+        let shared = if mine.is_null() { global() } else { &*mine };
+        if state(t).load() != 0 {
+            // Already spawned (or started): the general path decides.
+            spawn_on(shared, t);
+            return;
+        }
+        *(*t).sched.get() = shared;
+        let rc = &(*t).rc;
+        rc.store(rc.load(Relaxed) + 1, Relaxed);
+        let extra = if shared.closing.load(Acquire) {
+            crate::task::state::CANCELLED
+        } else {
+            0
+        };
+        state(t).schedule_unshared(extra);
+        let tr = TaskRef::from_raw(t);
+        if core.is_null() {
+            shared.push_remote(tr);
+        } else {
+            worker::schedule_local(shared, core, tr, worker::Place::Spawn);
         }
     }
 }

@@ -6,11 +6,12 @@
 //!   its state is `SCHEDULED` (a queue entry is the task's run reference in
 //!   transit; entries are plain pointers).
 //! - The local deque is FIFO for its owner (`crossbeam_deque::Worker::new_fifo`):
-//!   yields and spawns go to the back and run after what is already queued;
-//!   thieves take batches from the front (oldest first).
-//! - The LIFO slot holds the task most recently woken by this worker (the
-//!   receiver of a message runs next, on a warm cache); a task it displaces
-//!   goes to the back of the deque. The slot is never stolen, so it is
+//!   yields go to the back and run after what is already queued; thieves
+//!   take batches from the front (oldest first).
+//! - The LIFO slot holds the task most recently spawned or woken by this
+//!   worker (it runs next, on a warm cache: the receiver of a message, the
+//!   child its parent is about to await); a task it displaces goes to the
+//!   back of the deque. The slot is never stolen, so it is
 //!   emptied into the deque before parking and its use is capped per tick
 //!   ([`MAX_LIFO_POLLS`]) so two tasks waking each other cannot starve the rest.
 //! - An inbox is written by anyone and read only by its worker (thieves

@@ -36,7 +36,11 @@ pub fn shutdown_for_exit() {
     // Tasks spawned while we cancelled were cancelled at spawn; cancel once
     // more for those registered in between.
     cancel_all(shared);
-    while !shared.registry.is_empty() && Instant::now() < deadline {
+    // Tasks enter the registry when they first suspend: a task running its
+    // first run (the runtime is not quiescent) may still register, see
+    // `closing` and cancel itself.
+    while (!shared.registry.is_empty() || !deadlock::quiescent(shared)) && Instant::now() < deadline
+    {
         if deadlock::quiescent(shared) && quiet_for(shared, Duration::from_millis(5)) {
             break;
         }

@@ -551,6 +551,97 @@ fn race_and_with_timeout() {
     rt.shutdown();
 }
 
+/// A task that signals `started`, then blocks its thread for `ms` without
+/// reaching a cancellation point and completes with `v`.
+fn busy_task(ms: u64, v: i64, started: Arc<AtomicBool>) -> *mut Task {
+    fn_task(move |_| {
+        started.store(true, SeqCst);
+        std::thread::sleep(Duration::from_millis(ms));
+        Some((0, v))
+    })
+}
+
+fn wait_flag(f: &AtomicBool) {
+    while !f.load(SeqCst) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+#[test]
+fn with_timeout_and_race_settle_and_pass_on_what_took_effect() {
+    let rt = Runtime::new(2);
+    // SAFETY: test references.
+    unsafe {
+        // The timer fires while the argument runs: it is cancelled, but
+        // completes successfully all the same; with_timeout waits for it
+        // and passes its value on instead of ERR_TIMEOUT.
+        let started = Arc::new(AtomicBool::new(false));
+        let t = busy_task(60, 42, started.clone());
+        rt.spawn(t);
+        wait_flag(&started);
+        let t0 = Instant::now();
+        let w = aria_with_timeout(t, 5);
+        assert_eq!(rt.block_on(w), crate::AriaResult::ok(42));
+        assert!(
+            state(t).is_complete(),
+            "with_timeout settled after its argument"
+        );
+        assert!(t0.elapsed() >= Duration::from_millis(20));
+        release(w);
+        release(t);
+        // The same when with_timeout itself is cancelled.
+        let started = Arc::new(AtomicBool::new(false));
+        let t = busy_task(40, 43, started.clone());
+        rt.spawn(t);
+        wait_flag(&started);
+        let w = aria_with_timeout(t, 60_000);
+        aria_task_cancel(w);
+        assert_eq!(rt.block_on(w), crate::AriaResult::ok(43));
+        release(w);
+        release(t);
+        // Nothing took effect: ERR_TIMEOUT, after the argument settled.
+        let ran = Arc::new(AtomicBool::new(false));
+        let s = sleeper(60_000, ran.clone());
+        rt.spawn(s);
+        std::thread::sleep(Duration::from_millis(10));
+        let w = aria_with_timeout(s, 5);
+        assert_eq!(rt.block_on(w).err, ERR_TIMEOUT);
+        assert!(state(s).is_complete() && ran.load(SeqCst));
+        release(w);
+        release(s);
+        // A cancelled race settles: an argument that succeeded all the same
+        // is its result; the others were cancelled.
+        let started = Arc::new(AtomicBool::new(false));
+        let busy = busy_task(40, 7, started.clone());
+        let ran = Arc::new(AtomicBool::new(false));
+        let slow = sleeper(60_000, ran.clone());
+        rt.spawn(slow);
+        rt.spawn(busy);
+        wait_flag(&started);
+        std::thread::sleep(Duration::from_millis(10));
+        let r = race_tasks(&[slow, busy]);
+        aria_task_cancel(r);
+        assert_eq!(rt.block_on(r), crate::AriaResult::ok(7));
+        assert_eq!(rt.block_on(slow).err, ERR_CANCELLED);
+        for t in [r, slow, busy] {
+            release(t);
+        }
+        // A cancelled race none of whose arguments succeeded fails
+        // ERR_CANCELLED.
+        let ran = Arc::new(AtomicBool::new(false));
+        let slow = sleeper(60_000, ran.clone());
+        rt.spawn(slow);
+        std::thread::sleep(Duration::from_millis(10));
+        let r = race_tasks(&[slow]);
+        aria_task_cancel(r);
+        assert_eq!(rt.block_on(r).err, ERR_CANCELLED);
+        assert!(ran.load(SeqCst));
+        release(r);
+        release(slow);
+    }
+    rt.shutdown();
+}
+
 #[test]
 fn block_on_inside_a_worker_starts_a_substitute() {
     // One worker: a task blocks its thread in `.await()` on a task that

@@ -111,8 +111,11 @@ pub(crate) fn run_worker(shared: Arc<Shared>, core: Box<Core>) {
 /// Where [`schedule_local`] puts a task.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Place {
-    /// A new task: back of the deque.
-    Back,
+    /// A new task: the LIFO slot, as in Tokio and Go (`runnext`): the task
+    /// just spawned runs next on this worker (its creator usually awaits it
+    /// soon), which keeps a recursive fan-out depth-first — few tasks alive
+    /// at once, their memory reused at once — rather than breadth-first.
+    Spawn,
     /// A woken task: the LIFO slot.
     Lifo,
     /// A task requeued after its run (yield): behind everything runnable,
@@ -134,11 +137,7 @@ pub(crate) unsafe fn schedule_local(shared: &Shared, core: *mut Core, t: TaskRef
             false
         } else {
             match place {
-                Place::Lifo => (*core).queue.push_lifo(t),
-                Place::Back => {
-                    (*core).queue.push_back(t);
-                    true
-                }
+                Place::Lifo | Place::Spawn => (*core).queue.push_lifo(t),
                 Place::Yield => {
                     if !shared.injector.is_empty() {
                         if let Some(first) = (*core).queue.steal_from_injector(&shared.injector) {
@@ -152,7 +151,7 @@ pub(crate) unsafe fn schedule_local(shared: &Shared, core: *mut Core, t: TaskRef
         }
     };
     if notify {
-        shared.notify_parked();
+        shared.notify_parked_local();
     }
 }
 
@@ -230,7 +229,7 @@ unsafe fn run_task(shared: &Shared, core: *mut Core, t: TaskRef) {
             };
             if polls >= MAX_LIFO_POLLS {
                 (*core).queue.push_back(next);
-                shared.notify_parked();
+                shared.notify_parked_local();
                 return;
             }
             polls += 1;

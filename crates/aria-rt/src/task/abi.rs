@@ -34,7 +34,7 @@ pub unsafe extern "C" fn aria_task_new(vtable: *const TaskVTable) -> *mut Task {
 #[no_mangle]
 pub unsafe extern "C" fn aria_task_spawn(task: *mut Task) {
     // SAFETY: caller contract.
-    unsafe { crate::sched::spawn(task) }
+    unsafe { crate::sched::spawn_new(task) }
 }
 
 /// The fast path of `await f(x)` on a direct call of an async function: the
@@ -73,7 +73,7 @@ pub unsafe extern "C" fn aria_task_await(current: *mut Task, target: *mut Task) 
             if state(current).load() & super::state::CANCELLED != 0 {
                 return 1;
             }
-            state(current).notify_self();
+            super::request_yield(current);
             return 0;
         }
         let s = state(target).load();
@@ -82,7 +82,7 @@ pub unsafe extern "C" fn aria_task_await(current: *mut Task, target: *mut Task) 
                 return 1;
             }
             // Out of budget: yield before continuing.
-            state(current).notify_self();
+            super::request_yield(current);
             return 0;
         }
         if wait::register(current, target) {
@@ -173,7 +173,7 @@ unsafe fn runtime_closing(t: *mut Task) -> bool {
 #[no_mangle]
 pub unsafe extern "C" fn aria_task_pin(current: *mut Task, pinned: i8) {
     // SAFETY: caller contract: runner-only field.
-    unsafe { *(*current).pin_request.get() = i32::from(pinned != 0) }
+    unsafe { super::set_runner_bits(current, super::RUNNER_PIN_REQUEST, pinned != 0) }
 }
 
 /// `t.await()` from synchronous code: blocks this thread (parked, no

@@ -7,7 +7,8 @@
 //! call on the thread that drains the queue. Its returned error is ignored;
 //! a panic in it is reported (`  in callback of task #ID NAME`) and cleared.
 //!
-//! Invariants (all under the task's lock):
+//! The queue hangs from the task's [`Extra`](super::Extra) part (made by
+//! the first `then`). Invariants (all under the task's lock):
 //! - each queued closure holds one reference, dropped after its call;
 //! - `running` is true while exactly one thread drains the queue, so callbacks
 //!   run one after another in registration order, even when some are
@@ -22,7 +23,7 @@ use std::ptr;
 
 use super::lock::Guard;
 use super::state::COMPLETE;
-use super::{describe, result, retain, state, Task};
+use super::{describe, extra, extra_or_new, result, retain, state, Task};
 use crate::panic;
 use crate::AriaResult;
 
@@ -43,9 +44,10 @@ pub unsafe fn then(t: *mut Task, closure: *mut u8) {
     // SAFETY: caller contract.
     unsafe {
         crate::object::aria_retain(closure);
+        let x = extra_or_new(t);
         let start = {
             let _g = Guard::new(&(*t).lock);
-            let slot = (*t).callbacks.get();
+            let slot = (*x).callbacks.get();
             if (*slot).is_null() {
                 *slot = Box::into_raw(Box::new(Callbacks {
                     queue: VecDeque::new(),
@@ -80,7 +82,11 @@ pub unsafe fn then(t: *mut Task, closure: *mut u8) {
 pub unsafe fn start_drain_locked(t: *mut Task) -> bool {
     // SAFETY: caller contract.
     unsafe {
-        let cbs = *(*t).callbacks.get();
+        let x = extra(t);
+        if x.is_null() {
+            return false;
+        }
+        let cbs = *(*x).callbacks.get();
         if cbs.is_null() || (*cbs).queue.is_empty() || (*cbs).running {
             return false;
         }
@@ -100,7 +106,7 @@ pub unsafe fn drain(t: *mut Task) {
         loop {
             let closure = {
                 let _g = Guard::new(&(*t).lock);
-                let cbs = &mut **(*t).callbacks.get();
+                let cbs = &mut **(*extra(t)).callbacks.get();
                 match cbs.queue.pop_front() {
                     Some(c) => c,
                     None => {
@@ -148,7 +154,11 @@ unsafe fn call(t: *mut Task, closure: *mut u8, err: i64, val: i64) {
 pub unsafe fn free(t: *mut Task) {
     // SAFETY: caller contract.
     unsafe {
-        let cbs = ptr::replace((*t).callbacks.get(), ptr::null_mut());
+        let x = extra(t);
+        if x.is_null() {
+            return;
+        }
+        let cbs = ptr::replace((*x).callbacks.get(), ptr::null_mut());
         if cbs.is_null() {
             return;
         }

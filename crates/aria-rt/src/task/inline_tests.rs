@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use super::abi::*;
 use super::native::fn_task;
 use super::state::{COMPLETE, RUNNING, SCHEDULED, SPAWNED, STARTED};
-use super::{flags, release, state, Task, FLAG_REGISTERED};
+use super::{inline_parent, is_registered, release, state, Task};
 use crate::asynclib::{aria_sleep, aria_yield_now};
 use crate::layout::ERR_CANCELLED;
 use crate::sched::context::{self, MAX_INLINE_DEPTH};
@@ -86,9 +86,9 @@ fn a_child_that_does_not_suspend_completes_inside_the_awaiting_run() {
             assert_eq!(context::inline_depth(), 0);
             let s = state(child).load();
             assert!(s & COMPLETE != 0 && s & SPAWNED == 0, "never spawned");
-            assert_eq!(flags(child) & FLAG_REGISTERED, 0, "never registered");
+            assert!(!is_registered(child), "never registered");
             assert_eq!((*child).rc.load(Relaxed), 1, "the awaiter's reference only");
-            assert!((*child).inline_parent.load(Relaxed).is_null());
+            assert!(inline_parent(child).is_null());
             let r = await_child(me, child).expect("a complete child does not suspend");
             Some((r.err, r.val * 2))
         }
@@ -126,9 +126,9 @@ fn a_child_that_suspends_becomes_an_ordinary_task_woken_once() {
                 let s = state(child.get()).load();
                 assert_eq!(s & (SPAWNED | STARTED), SPAWNED | STARTED);
                 assert_eq!(s & (RUNNING | COMPLETE), 0, "idle, waiting for the timer");
-                assert_ne!(flags(child.get()) & FLAG_REGISTERED, 0, "registered");
+                assert!(is_registered(child.get()), "registered");
                 assert_eq!((*child.get()).rc.load(Relaxed), 2, "ours and the run's");
-                assert!((*child.get()).inline_parent.load(Relaxed).is_null());
+                assert!(inline_parent(child.get()).is_null());
             }
             let r = await_child(me, child.get())?;
             Some((r.err, r.val + 1))

@@ -7,17 +7,17 @@
 //! by the panic-report walk, which uses [`SpinLock::try_lock`] for every lock
 //! after the first, so lock order cannot deadlock.
 
-use std::sync::atomic::{AtomicU32, Ordering::*};
+use std::sync::atomic::{AtomicU8, Ordering::*};
 
 use crossbeam_utils::Backoff;
 
-/// A one-word spin lock (0 = free, 1 = held).
+/// A one-byte spin lock (0 = free, 1 = held).
 #[repr(transparent)]
-pub struct SpinLock(AtomicU32);
+pub struct SpinLock(AtomicU8);
 
 impl SpinLock {
     pub const fn new() -> SpinLock {
-        SpinLock(AtomicU32::new(0))
+        SpinLock(AtomicU8::new(0))
     }
 
     #[inline]

@@ -1,9 +1,13 @@
 //! Tasks: the runtime object behind `Task<T>` (ARCHITECTURE.md §5).
 //!
-//! One allocation per task: the [`Task`] header, then the coroutine frame at
-//! [`TASK_FRAME_OFFSET`] (`frame_size` bytes from the vtable, zeroed). The
-//! header starts with the managed-object header (rc @0, kind 6 @8) and keeps
-//! its destructor at @16 like every runtime-private kind.
+//! One allocation per task: the [`Task`] header (144 bytes), then the
+//! coroutine frame at [`TASK_FRAME_OFFSET`] (`frame_size` bytes from the
+//! vtable, zeroed). The header starts with the managed-object header (rc @0,
+//! kind 6 @8); `aria_release` destroys tasks directly ([`destroy`]), so the
+//! word where other runtime-private kinds keep their destructor (@16) holds
+//! the runtime pointer. Rarely used fields live in a separate [`Extra`]
+//! part allocated on first use. The block comes from, and returns to, the
+//! per-thread cache of [`pool`].
 //!
 //! Invariants:
 //! - References: `rc` counts the handles held by Aria code and the runtime's
@@ -26,13 +30,15 @@
 //! Submodules: [`state`] (the state word), [`lock`], [`wait`] (waiter lists,
 //! the wait claim, cancellation), [`run`] (one run of a task and its
 //! completion), [`callbacks`] (`then`), [`report`] (panic reports),
-//! [`registry`] (the live numbered tasks, for shutdown), [`native`] (tasks
+//! [`registry`] (the live numbered tasks, for shutdown), [`pool`] (task
+//! memory), [`native`] (tasks
 //! written in Rust), [`abi`] (the `extern "C"` functions).
 
 pub mod abi;
 pub mod callbacks;
 pub mod lock;
 pub mod native;
+pub mod pool;
 pub mod registry;
 pub mod report;
 pub mod run;
@@ -45,12 +51,12 @@ mod inline_tests;
 use std::cell::UnsafeCell;
 use std::ffi::{c_char, CStr};
 use std::ptr::{self, NonNull};
-use std::sync::atomic::{AtomicI32, AtomicI64, AtomicPtr, Ordering::*};
+use std::sync::atomic::{AtomicI16, AtomicI64, AtomicUsize, Ordering::*};
 
 use crate::layout::KIND_TASK;
 #[cfg(not(loom))]
 use crate::layout::PRIVATE_DROP_OFFSET;
-use crate::object::{alloc_object, free_object, PrivateDrop};
+use crate::object::count_live;
 use crate::panic::PanicState;
 use crate::sched::Shared;
 use callbacks::Callbacks;
@@ -71,7 +77,13 @@ pub const TASK_RESULT_VAL_OFFSET: i32 = 48;
 /// `id: i64` (1, 2, ... for Aria tasks in creation order; 0 for built-in tasks).
 pub const TASK_ID_OFFSET: i32 = 56;
 /// The coroutine frame: local `k` of the frame lives at `task + TASK_FRAME_OFFSET + k`.
-pub const TASK_FRAME_OFFSET: i32 = 192;
+/// `aria_mir::coroutine::TASK_FRAME_OFFSET` repeats it (a test there checks
+/// that they agree): change both together. The header needs 144 bytes
+/// ([`TASK_HEADER_SIZE`]); until the compiler's copy moves to 144 the frame
+/// stays at 192 and 48 bytes of each task are unused.
+pub const TASK_FRAME_OFFSET: i32 = 144;
+/// Bytes of the [`Task`] header: the smallest valid `TASK_FRAME_OFFSET`.
+pub const TASK_HEADER_SIZE: i32 = 144;
 
 /// Offsets inside [`TaskVTable`].
 pub const VTABLE_RESUME_OFFSET: i32 = 0;
@@ -116,63 +128,84 @@ pub const FLAG_RESULT_MANAGED: u32 = 1;
 pub const FLAG_NUMBERED: u32 = 2;
 /// A `CoroutineFrame` of the C API.
 pub const FLAG_C_FRAME: u32 = 4;
-/// In its runtime's registry (set at spawn, for numbered tasks and C frames).
-pub const FLAG_REGISTERED: u32 = 8;
+/// Kinds of task that enter their runtime's registry ([`registry`]) when
+/// they first suspend.
+pub const FLAG_REGISTRABLE: u32 = FLAG_NUMBERED | FLAG_C_FRAME;
 
-/// The task header. Always handled through `*mut Task`: no `&Task` to the
-/// whole header is ever formed while the task is shared.
+/// The task header (144 bytes). Always handled through `*mut Task`: no
+/// `&Task` to the whole header is ever formed while the task is shared.
+/// Every task has the fields used on the spawn / run / wake / complete
+/// path; what few tasks need lives in [`Extra`], allocated on first use.
 #[repr(C)]
 pub struct Task {
     pub rc: AtomicI64,
     pub kind: u32,
     /// `FLAG_*`.
     pub flags: UnsafeCell<u32>,
-    /// `PrivateDrop`, called by `aria_release` when `rc` reaches zero.
-    pub destructor: usize,
+    /// The runtime that runs this task (set at spawn). It takes the word
+    /// where other runtime-private kinds keep their destructor: tasks are
+    /// destroyed by `object::destroy` directly ([`destroy`]).
+    pub sched: UnsafeCell<*const Shared>,
     pub state: State,
     pub vtable: *const TaskVTable,
     pub result_err: UnsafeCell<i64>,
     pub result_val: UnsafeCell<i64>,
     pub id: i64,
     pub lock: SpinLock,
-    /// Worker index this task is pinned to for its current suspension, or -1.
-    pub pinned: AtomicI32,
+    /// Runner: `RUNNER_*` bits.
+    pub runner: UnsafeCell<u8>,
+    /// Worker index this task is pinned to for its current suspension, or -1
+    /// (at most 1024 workers: `sched::threads_from`).
+    pub pinned: AtomicI16,
+    /// Runner: its shard and slot in the registry while listed ([`registry`]).
+    pub reg_index: UnsafeCell<u32>,
     /// The wait claim word ([`wait`]).
     pub wait: WaitClaim,
     /// Tasks and threads waiting for this task (under `lock`).
     pub waiters: UnsafeCell<WaitList>,
     /// This task's own entry in the waiter list of the task it awaits.
     pub node: UnsafeCell<WaitNode>,
-    /// Completion callbacks (under `lock`); null until the first `then`.
+    /// `*mut Extra` (null until first needed), or — only during the first
+    /// run of a task run inline, when it cannot have an `Extra` yet — the
+    /// task running it with bit 0 set ([`inline_parent`]).
+    pub extra: AtomicUsize,
+}
+
+/// The rarely needed part of a task, allocated on first use and freed with
+/// the task: by the first `then` (callbacks) or a suspension mid-unwind
+/// (saved panic state). Once set, `Task::extra` never changes until the
+/// task is destroyed; each field keeps the discipline it had in the header.
+pub struct Extra {
+    /// Completion callbacks (under the task's `lock`); null until the first `then`.
     pub callbacks: UnsafeCell<*mut Callbacks>,
-    /// The runtime that runs this task (set at spawn).
-    pub sched: UnsafeCell<*const Shared>,
     /// Runner: panic state saved while suspended mid-unwind (null if none).
     pub panic: UnsafeCell<*mut PanicState>,
-    /// Registry links (under the registry shard's lock).
-    pub reg_next: UnsafeCell<*mut Task>,
-    pub reg_prev: UnsafeCell<*mut Task>,
-    /// Runner: `aria_task_pin` request for the next suspension.
-    pub pin_request: UnsafeCell<i32>,
-    pub reserved: u32,
-    /// The task running this one inline (`aria_task_start_inline`) during
-    /// that first run, for the `awaited by` chain of reports: it awaits this
-    /// task but is not in its waiter list yet. Set before the task is
-    /// shared, cleared under `lock` when the inline run ends; null otherwise.
-    pub inline_parent: AtomicPtr<Task>,
 }
+
+impl Default for Extra {
+    fn default() -> Self {
+        Extra {
+            callbacks: UnsafeCell::new(ptr::null_mut()),
+            panic: UnsafeCell::new(ptr::null_mut()),
+        }
+    }
+}
+
+/// `Task::extra` holds an inline parent (see there).
+const EXTRA_PARENT_TAG: usize = 1;
 
 #[cfg(not(loom))]
 const _: () = {
     use std::mem::{offset_of, size_of};
     assert!(offset_of!(Task, rc) == 0);
     assert!(offset_of!(Task, kind) == 8);
-    assert!(offset_of!(Task, destructor) == PRIVATE_DROP_OFFSET as usize);
+    assert!(offset_of!(Task, sched) == PRIVATE_DROP_OFFSET as usize);
     assert!(offset_of!(Task, state) == TASK_STATE_OFFSET as usize);
     assert!(offset_of!(Task, vtable) == TASK_VTABLE_OFFSET as usize);
     assert!(offset_of!(Task, result_err) == TASK_RESULT_ERR_OFFSET as usize);
     assert!(offset_of!(Task, result_val) == TASK_RESULT_VAL_OFFSET as usize);
     assert!(offset_of!(Task, id) == TASK_ID_OFFSET as usize);
+    assert!(size_of::<Task>() == TASK_HEADER_SIZE as usize);
     assert!(size_of::<Task>() <= TASK_FRAME_OFFSET as usize);
     assert!(TASK_FRAME_OFFSET % 16 == 0);
     assert!(offset_of!(TaskVTable, resume) == VTABLE_RESUME_OFFSET as usize);
@@ -211,9 +244,14 @@ impl TaskRef {
 
 // ---- ids ---------------------------------------------------------------------------------
 
-static NEXT_ID: AtomicI64 = AtomicI64::new(1);
+/// On a cache line of its own: every task creation writes it, from every
+/// worker, and a neighbour read on every await (the yield sentinel, say)
+/// would miss each time another worker created a task.
+static NEXT_ID: crossbeam_utils::CachePadded<AtomicI64> =
+    crossbeam_utils::CachePadded::new(AtomicI64::new(1));
 
 /// The next task id (1, 2, ... in creation order).
+#[inline]
 pub fn next_id() -> i64 {
     NEXT_ID.fetch_add(1, Relaxed)
 }
@@ -224,37 +262,37 @@ pub fn next_id() -> i64 {
 /// `id` 0 means unnumbered.
 pub fn alloc_task(vtable: &'static TaskVTable, flags: u32, id: i64) -> *mut Task {
     let frame = usize::try_from(vtable.frame_size).unwrap_or(0);
-    let size = TASK_FRAME_OFFSET as usize + frame;
-    let p = alloc_object(size, KIND_TASK, true).cast::<Task>();
-    let destructor: PrivateDrop = destroy;
+    let p = pool::alloc_block(pool::task_block_size(frame)).cast::<Task>();
+    count_live(1);
     let mut flags = flags;
     if vtable.result_managed != 0 {
         flags |= FLAG_RESULT_MANAGED;
     }
-    // SAFETY: `p` is a fresh zeroed allocation of at least size_of::<Task>()
-    // bytes; alloc_object wrote rc = 1 and the kind. Zero is a valid value
-    // for every other field except the ones written here.
+    // SAFETY: `p` is a fresh zeroed block of at least size_of::<Task>()
+    // bytes, 8-aligned. Zero is a valid value for every field except the
+    // ones written here.
     unsafe {
+        ptr::addr_of_mut!((*p).rc).write(AtomicI64::new(1));
+        ptr::addr_of_mut!((*p).kind).write(KIND_TASK);
         ptr::addr_of_mut!((*p).flags).write(UnsafeCell::new(flags));
-        ptr::addr_of_mut!((*p).destructor).write(destructor as usize);
         ptr::addr_of_mut!((*p).state).write(State::new());
         ptr::addr_of_mut!((*p).vtable).write(vtable);
         ptr::addr_of_mut!((*p).id).write(id);
-        ptr::addr_of_mut!((*p).pinned).write(AtomicI32::new(-1));
+        ptr::addr_of_mut!((*p).pinned).write(AtomicI16::new(-1));
         ptr::addr_of_mut!((*p).wait).write(WaitClaim::new());
         ptr::addr_of_mut!((*p).node).write(UnsafeCell::new(WaitNode::for_task(p)));
     }
     p
 }
 
-/// Total allocation size of task `t`.
+/// Frame size of task `t` (as allocated).
 ///
 /// # Safety
 /// `t` is a live task.
-unsafe fn alloc_size(t: *mut Task) -> usize {
+unsafe fn frame_size(t: *mut Task) -> usize {
     // SAFETY: caller contract; the vtable is static.
     let frame = unsafe { (*(*t).vtable).frame_size };
-    TASK_FRAME_OFFSET as usize + usize::try_from(frame).unwrap_or(0)
+    usize::try_from(frame).unwrap_or(0)
 }
 
 /// Adds a reference.
@@ -277,13 +315,14 @@ pub unsafe fn release(t: *mut Task) {
     unsafe { crate::object::aria_release(t.cast()) }
 }
 
-/// The destructor (`rc` reached zero): releases the result or, for a task
-/// that never completed, what its frame owns; frees the callbacks, the saved
-/// panic state and the memory.
+/// The destructor (`rc` reached zero; called by `object::destroy` for
+/// `KIND_TASK`): releases the result or, for a task that never completed,
+/// what its frame owns; frees the [`Extra`] part (callbacks, saved panic
+/// state) and the memory.
 ///
 /// # Safety
 /// Called by `aria_release` only, with exclusive access to the task.
-unsafe fn destroy(p: *mut u8) {
+pub(crate) unsafe fn destroy(p: *mut u8) {
     let t = p.cast::<Task>();
     // SAFETY: exclusive access (the count is zero).
     unsafe {
@@ -295,12 +334,117 @@ unsafe fn destroy(p: *mut u8) {
         } else {
             ((*(*t).vtable).drop)(t);
         }
-        callbacks::free(t);
-        let ps = *(*t).panic.get();
-        if !ps.is_null() {
-            drop(Box::from_raw(ps));
+        let x = extra(t);
+        if !x.is_null() {
+            callbacks::free(t);
+            let ps = *(*x).panic.get();
+            if !ps.is_null() {
+                drop(Box::from_raw(ps));
+            }
+            free_extra(x);
         }
-        free_object(p, alloc_size(t));
+        let size = pool::task_block_size(frame_size(t));
+        count_live(-1);
+        pool::free_block(p, size);
+    }
+}
+
+// ---- the extra part and the inline parent -------------------------------------------
+
+/// The [`Extra`] part of `t`, or null if it has none.
+///
+/// # Safety
+/// `t` is a live task.
+#[inline]
+pub unsafe fn extra(t: *mut Task) -> *mut Extra {
+    // SAFETY: caller contract.
+    let v = unsafe { (*t).extra.load(Acquire) };
+    if v & EXTRA_PARENT_TAG != 0 {
+        ptr::null_mut()
+    } else {
+        v as *mut Extra
+    }
+}
+
+/// The [`Extra`] part of `t`, allocated if it has none yet. Several threads
+/// may ask at once (the runner at a suspension, another thread's `then`):
+/// one allocation wins the compare-exchange, the others are freed.
+///
+/// # Safety
+/// `t` is a live task, not in the first run of an inline run (the field
+/// does not hold an inline parent).
+pub unsafe fn extra_or_new(t: *mut Task) -> *mut Extra {
+    // SAFETY: caller contract.
+    unsafe {
+        let cur = (*t).extra.load(Acquire);
+        debug_assert!(cur & EXTRA_PARENT_TAG == 0, "extra of a task run inline");
+        if cur != 0 {
+            return cur as *mut Extra;
+        }
+        let new = pool::alloc_block(EXTRA_BLOCK).cast::<Extra>();
+        new.write(Extra::default());
+        match (*t)
+            .extra
+            .compare_exchange(0, new as usize, AcqRel, Acquire)
+        {
+            Ok(_) => new,
+            Err(other) => {
+                free_extra(new);
+                other as *mut Extra
+            }
+        }
+    }
+}
+
+/// Bytes of the pool block of an [`Extra`] part.
+const EXTRA_BLOCK: usize = pool::round(std::mem::size_of::<Extra>());
+
+/// Frees an [`Extra`] part made by [`extra_or_new`] (its fields already
+/// released: they are raw pointers, dropping it does nothing).
+///
+/// # Safety
+/// `x` came from `extra_or_new` and is not used afterwards.
+unsafe fn free_extra(x: *mut Extra) {
+    // SAFETY: caller contract; `Extra` is 8-aligned like every pool block.
+    unsafe { pool::free_block(x.cast(), EXTRA_BLOCK) }
+}
+
+/// The task running `t` inline during `t`'s first run
+/// (`aria_task_start_inline`), for the `awaited by` chain of reports: it
+/// awaits `t` but is not in its waiter list yet. Null otherwise.
+///
+/// # Safety
+/// `t` is a live task; the caller holds its lock or runs it.
+#[inline]
+pub unsafe fn inline_parent(t: *mut Task) -> *mut Task {
+    // SAFETY: caller contract.
+    let v = unsafe { (*t).extra.load(Acquire) };
+    if v & EXTRA_PARENT_TAG != 0 {
+        (v & !EXTRA_PARENT_TAG) as *mut Task
+    } else {
+        ptr::null_mut()
+    }
+}
+
+/// Sets (non-null `parent`: before `t` is shared, at the start of its inline
+/// run) or clears (null: under `t`'s lock, when that run ends) the inline
+/// parent of `t`. `t` has no [`Extra`] part during that run: nobody but its
+/// parent holds a handle to it (no `then`), it has not suspended (no
+/// registry entry, no saved panic state).
+///
+/// # Safety
+/// `t` is a live task in its inline first run, as stated.
+#[inline]
+pub unsafe fn set_inline_parent(t: *mut Task, parent: *mut Task) {
+    let v = if parent.is_null() {
+        0
+    } else {
+        parent as usize | EXTRA_PARENT_TAG
+    };
+    // SAFETY: caller contract.
+    unsafe {
+        debug_assert!(extra(t).is_null());
+        (*t).extra.store(v, Release);
     }
 }
 
@@ -310,9 +454,62 @@ unsafe fn destroy(p: *mut u8) {
 /// `t` is a live task.
 #[inline]
 pub unsafe fn flags(t: *mut Task) -> u32 {
-    // SAFETY: caller contract; flags only change before the task is shared
-    // or under the registry discipline documented on FLAG_REGISTERED.
+    // SAFETY: caller contract; flags never change once the task is shared.
     unsafe { *(*t).flags.get() }
+}
+
+// ---- runner-only bits (`Task::runner`) -------------------------------------------------
+
+/// `aria_task_pin` asked to pin the task at its suspensions (sticky).
+pub const RUNNER_PIN_REQUEST: u8 = 1;
+/// The task is in its runtime's registry (from the end of its first run
+/// that suspends until its completion).
+pub const RUNNER_REGISTERED: u8 = 2;
+/// The current run ends with a yield: requeue the task behind the others.
+pub const RUNNER_YIELD: u8 = 4;
+
+/// The runner-only bits of `t`.
+///
+/// # Safety
+/// `t` is a live task, running on this thread (or not shared yet).
+#[inline]
+pub unsafe fn runner_bits(t: *mut Task) -> u8 {
+    // SAFETY: caller contract.
+    unsafe { *(*t).runner.get() }
+}
+
+/// Sets (`on`) or clears the runner-only bits `bits` of `t`.
+///
+/// # Safety
+/// As for [`runner_bits`].
+#[inline]
+pub unsafe fn set_runner_bits(t: *mut Task, bits: u8, on: bool) {
+    // SAFETY: caller contract.
+    unsafe {
+        let r = (*t).runner.get();
+        *r = if on { *r | bits } else { *r & !bits };
+    }
+}
+
+/// Is `t` in its runtime's registry?
+///
+/// # Safety
+/// As for [`runner_bits`].
+#[inline]
+pub unsafe fn is_registered(t: *mut Task) -> bool {
+    // SAFETY: caller contract.
+    unsafe { runner_bits(t) & RUNNER_REGISTERED != 0 }
+}
+
+/// The running task `t` yields: its run ends pending and it is requeued
+/// behind the other runnable tasks (`yield_now`, or an exhausted budget).
+///
+/// # Safety
+/// `t` is running on this thread, about to return pending from `resume`.
+#[inline]
+pub unsafe fn request_yield(t: *mut Task) {
+    // SAFETY: caller contract.
+    unsafe { set_runner_bits(t, RUNNER_YIELD, true) }
 }
 
 /// # Safety

@@ -3,30 +3,60 @@
 //! deadlock reports. Built-in tasks (sleep, join_all, ...) are not listed:
 //! they are reachable from the tasks waiting on them.
 //!
-//! Invariants: a task is in exactly one shard from its spawn until its
-//! completion (`FLAG_REGISTERED`); its `reg_next`/`reg_prev` links are
-//! guarded by that shard's mutex. Shards are picked by address so that
-//! spawning and completing on different workers rarely contend.
+//! Invariants: a task is in exactly one shard from the end of its first run
+//! that suspends until its completion (its runner-only `RUNNER_REGISTERED`
+//! bit; tasks that complete in their first run are never listed, see
+//! [`super::run`]). A shard is a slab of slots under a spin lock; a listed
+//! task's `reg_index` (its shard and slot) is written under that lock when
+//! it is listed and read by its runner when it is removed. A task goes to
+//! the shard of the worker that registers it (the one that usually removes
+//! it too, so the shard stays in that core's cache); a shard's slots are
+//! freed whenever it drains, so a burst of suspended tasks does not pin
+//! memory for long. (One locked instruction to take a shard and a plain
+//! store to leave it, and no other task touched: this is on the path of
+//! every task that suspends.)
 
-use std::ptr;
-use std::sync::Mutex;
+use std::cell::UnsafeCell;
 
+use crossbeam_utils::CachePadded;
+
+use super::lock::{Guard, SpinLock};
 use super::{retain, state, Task};
 
 const SHARDS: usize = 32;
 
-struct Shard {
-    head: *mut Task,
+/// A free slot: the index of the next free slot, shifted, with bit 0 set
+/// (task pointers are 8-aligned: bit 0 clear).
+const FREE_TAG: usize = 1;
+/// End of the free list.
+const NO_FREE: usize = usize::MAX >> 1;
+
+/// The tasks of one shard: a slab of slots, each a task pointer or a link
+/// of the free list; a listed task's `reg_index` is its slot. Removing a
+/// task touches only its own slot (no other task's header).
+struct Slab {
+    slots: Vec<usize>,
+    free: usize,
     len: usize,
 }
 
-// SAFETY: the raw pointers are only followed under the shard's mutex.
-unsafe impl Send for Shard {}
+/// A shard: its slab under a spin lock (critical sections are a few
+/// stores; the snapshot at shutdown is the only long one).
+struct Shard {
+    lock: SpinLock,
+    slab: UnsafeCell<Slab>,
+}
 
 /// The incomplete registered tasks of one runtime.
 pub struct Registry {
-    shards: Box<[Mutex<Shard>]>,
+    shards: Box<[CachePadded<Shard>]>,
 }
+
+// SAFETY: a shard's slab (and the tasks it points to) is only touched under
+// the shard's lock.
+unsafe impl Sync for Registry {}
+// SAFETY: as above.
+unsafe impl Send for Registry {}
 
 impl Default for Registry {
     fn default() -> Self {
@@ -34,9 +64,22 @@ impl Default for Registry {
     }
 }
 
+/// Bits of `reg_index` for the slot; the shard is in the bits above.
+const SLOT_BITS: u32 = 26;
+const MAX_SLOTS: usize = 1 << SLOT_BITS;
+const _: () = assert!(SHARDS <= 1 << (32 - SLOT_BITS));
+
+/// The shard for a task registered by this thread: its worker's own (the
+/// worker that registers a task usually removes it too, so the shard's
+/// cache lines stay on its core), else one picked by address.
 #[inline]
-fn shard_of(t: *mut Task) -> usize {
-    ((t as usize) >> 8) % SHARDS
+fn shard_for(t: *mut Task) -> usize {
+    let w = crate::sched::context::worker_index();
+    if w >= 0 {
+        w as usize % SHARDS
+    } else {
+        ((t as usize) >> 8) % SHARDS
+    }
 }
 
 impl Registry {
@@ -44,17 +87,26 @@ impl Registry {
         Registry {
             shards: (0..SHARDS)
                 .map(|_| {
-                    Mutex::new(Shard {
-                        head: ptr::null_mut(),
-                        len: 0,
+                    CachePadded::new(Shard {
+                        lock: SpinLock::new(),
+                        slab: UnsafeCell::new(Slab {
+                            slots: Vec::new(),
+                            free: NO_FREE,
+                            len: 0,
+                        }),
                     })
                 })
                 .collect(),
         }
     }
 
-    fn lock(&self, i: usize) -> std::sync::MutexGuard<'_, Shard> {
-        self.shards[i].lock().unwrap_or_else(|e| e.into_inner())
+    /// Runs `f` on shard `i`'s slab under its lock.
+    #[inline]
+    fn with<R>(&self, i: usize, f: impl FnOnce(&mut Slab) -> R) -> R {
+        let shard = &self.shards[i];
+        let _g = Guard::new(&shard.lock);
+        // SAFETY: the slab is only reached under the lock, held here.
+        f(unsafe { &mut *shard.slab.get() })
     }
 
     /// Adds `t`.
@@ -62,17 +114,22 @@ impl Registry {
     /// # Safety
     /// `t` is live, not registered, and stays live until [`Registry::remove`].
     pub unsafe fn insert(&self, t: *mut Task) {
-        let mut s = self.lock(shard_of(t));
-        // SAFETY: links guarded by the shard lock.
-        unsafe {
-            *(*t).reg_prev.get() = ptr::null_mut();
-            *(*t).reg_next.get() = s.head;
-            if !s.head.is_null() {
-                *(*s.head).reg_prev.get() = t;
-            }
-        }
-        s.head = t;
-        s.len += 1;
+        let shard = shard_for(t);
+        self.with(shard, |s| {
+            let i = if s.free != NO_FREE {
+                let i = s.free;
+                s.free = s.slots[i] >> 1;
+                s.slots[i] = t as usize;
+                i
+            } else {
+                s.slots.push(t as usize);
+                s.slots.len() - 1
+            };
+            s.len += 1;
+            assert!(i < MAX_SLOTS, "registry shard overflow");
+            // SAFETY: `reg_index` is guarded by the shard lock.
+            unsafe { *(*t).reg_index.get() = ((shard << SLOT_BITS) | i) as u32 };
+        })
     }
 
     /// Removes `t`.
@@ -80,27 +137,27 @@ impl Registry {
     /// # Safety
     /// `t` was inserted and not yet removed.
     pub unsafe fn remove(&self, t: *mut Task) {
-        let mut s = self.lock(shard_of(t));
-        // SAFETY: links guarded by the shard lock.
-        unsafe {
-            let (p, n) = (*(*t).reg_prev.get(), *(*t).reg_next.get());
-            if p.is_null() {
-                s.head = n;
+        // SAFETY: the shard bits of `reg_index` do not change while `t` is
+        // listed, and only its runner removes it.
+        let r = unsafe { *(*t).reg_index.get() } as usize;
+        self.with(r >> SLOT_BITS, |s| {
+            let i = r & (MAX_SLOTS - 1);
+            debug_assert!(s.slots[i] == t as usize, "registry index out of date");
+            s.len -= 1;
+            if s.len == 0 {
+                // Drained: drop the slots (a burst must not pin memory).
+                s.slots = Vec::new();
+                s.free = NO_FREE;
             } else {
-                *(*p).reg_next.get() = n;
+                s.slots[i] = (s.free << 1) | FREE_TAG;
+                s.free = i;
             }
-            if !n.is_null() {
-                *(*n).reg_prev.get() = p;
-            }
-            *(*t).reg_prev.get() = ptr::null_mut();
-            *(*t).reg_next.get() = ptr::null_mut();
-        }
-        s.len -= 1;
+        })
     }
 
     /// Number of registered (incomplete) tasks.
     pub fn len(&self) -> usize {
-        (0..SHARDS).map(|i| self.lock(i).len).sum()
+        (0..SHARDS).map(|i| self.with(i, |s| s.len)).sum()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -111,16 +168,16 @@ impl Registry {
     pub fn snapshot(&self) -> Vec<*mut Task> {
         let mut out = Vec::new();
         for i in 0..SHARDS {
-            let s = self.lock(i);
-            let mut t = s.head;
-            while !t.is_null() {
-                // SAFETY: registered tasks are live; links guarded by the lock.
-                unsafe {
-                    retain(t);
-                    out.push(t);
-                    t = *(*t).reg_next.get();
+            self.with(i, |s| {
+                for &v in &s.slots {
+                    if v & FREE_TAG == 0 {
+                        let t = v as *mut Task;
+                        // SAFETY: registered tasks are live (the lock is held).
+                        unsafe { retain(t) };
+                        out.push(t);
+                    }
                 }
-            }
+            });
         }
         out
     }

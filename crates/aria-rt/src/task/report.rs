@@ -24,11 +24,9 @@
 //! waiter is read and the next lock taken, which keeps the next task alive:
 //! a linked waiter cannot complete before it is unlinked under that lock.
 
-use std::sync::atomic::Ordering::Relaxed;
-
 use super::lock::SpinLock;
 use super::wait::{NODE_NATIVE, NODE_TASK, NODE_THREAD};
-use super::{describe, Task};
+use super::{describe, inline_parent, Task};
 use crate::output::{flush_stdout, write_stderr};
 use crate::panic::PanicInfo;
 
@@ -51,7 +49,7 @@ pub unsafe fn chain_locked(t: *mut Task) -> Vec<String> {
             if n.is_null() {
                 // A task running inline is awaited by the task that runs
                 // it, not yet registered as its waiter.
-                let parent = (*cur).inline_parent.load(Relaxed);
+                let parent = inline_parent(cur);
                 if parent.is_null() {
                     break;
                 }

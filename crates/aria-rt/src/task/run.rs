@@ -6,7 +6,16 @@
 //!   to `RUNNING` itself. While `RUNNING`, the thread-local *current task*
 //!   is the task.
 //! - A task cancelled before its first run never runs: its frame is dropped
-//!   (`vtable.drop`) and it completes with `ERR_CANCELLED`.
+//!   (`vtable.drop`) and it completes with `ERR_CANCELLED`. So does an Aria
+//!   task or C frame whose first run would start while its runtime shuts
+//!   down for exit (`closing`).
+//! - An Aria task or C frame enters its runtime's registry when a run of it
+//!   first ends pending (before [`State::end_run`](super::state::State::end_run)),
+//!   and leaves it at completion: a task that completes in its first run
+//!   never touches the registry. Shutdown for exit finds the others: the
+//!   queued ones not yet started (by the rule above), the running ones (it
+//!   waits for the runtime to go quiet; they register, see `closing` and
+//!   cancel themselves), the suspended ones (registered).
 //! - After `resume` returns pending, the thread's panic state (a task that
 //!   suspends while unwinding) moves into the task and is restored before
 //!   its next run; the pin request becomes the task's affinity; only then is
@@ -24,7 +33,7 @@
 //!   attached to the runtime (no run reference, not registered): its report
 //!   is printed and `COMPLETE` stored ([`State::complete_unshared`]), with
 //!   no waiter or callback to notify. Suspending, it is attached (runtime,
-//!   run reference, registry, cancelled if the runtime is closing) *before*
+//!   run reference; then registered, cancelled if the runtime is closing) *before*
 //!   [`State::end_run`], so from then on it is exactly a spawned task that
 //!   suspended in its first run: the wake that ends its wait schedules it
 //!   once. While it runs inline, its `inline_parent` is the awaiting task,
@@ -35,16 +44,17 @@
 //! [`State::end_run`]: super::state::State::end_run
 
 use std::ptr;
-use std::sync::atomic::Ordering::{Acquire, Relaxed};
+use std::sync::atomic::Ordering::Acquire;
 
 use super::lock::Guard;
 use super::state::{CANCELLED, SPAWNED, STARTED};
 use super::{
-    callbacks, flags, registry, report, set_result, state, wait, Task, FLAG_C_FRAME, FLAG_NUMBERED,
-    FLAG_REGISTERED, RESUME_PENDING,
+    callbacks, extra, extra_or_new, flags, is_registered, registry, report, runner_bits,
+    set_inline_parent, set_result, set_runner_bits, state, wait, Task, FLAG_REGISTRABLE,
+    RESUME_PENDING, RUNNER_PIN_REQUEST, RUNNER_REGISTERED, RUNNER_YIELD,
 };
 use crate::layout::ERR_CANCELLED;
-use crate::panic::{self, PanicInfo, PanicState};
+use crate::panic::{self, PanicInfo};
 use crate::sched::context;
 
 /// Runs task `t`, which this thread popped from a run queue.
@@ -55,7 +65,7 @@ pub unsafe fn run(t: *mut Task) {
     // SAFETY: caller contract.
     unsafe {
         let prev = state(t).start_run();
-        if prev & CANCELLED != 0 && prev & STARTED == 0 {
+        if prev & STARTED == 0 && (prev & CANCELLED != 0 || closing_unregistered(t)) {
             ((*(*t).vtable).drop)(t);
             set_result(t, ERR_CANCELLED, 0);
             finish(t, None);
@@ -81,13 +91,32 @@ pub unsafe fn run_direct(t: *mut Task) -> bool {
     }
 }
 
+/// A registrable task about to start its first run while its runtime shuts
+/// down for exit: shutdown cancels the tasks of the registry, which this
+/// one never entered (it enters when it first suspends), so it is
+/// cancelled here, before its first run, as if shutdown had found it.
+///
+/// # Safety
+/// `t` is live and `RUNNING` on this thread, not yet started.
+#[inline]
+unsafe fn closing_unregistered(t: *mut Task) -> bool {
+    // SAFETY: caller contract; a started task's runtime outlives it.
+    unsafe {
+        let shared = *(*t).sched.get();
+        flags(t) & FLAG_REGISTRABLE != 0 && !shared.is_null() && (*shared).closing.load(Acquire)
+    }
+}
+
 /// Calls `resume` on a `RUNNING` task and handles the outcome.
 unsafe fn resume_running(t: *mut Task) {
     // SAFETY: `t` is RUNNING on this thread (callers).
     unsafe {
-        let saved = ptr::replace((*t).panic.get(), ptr::null_mut());
-        if !saved.is_null() {
-            panic::restore(*Box::from_raw(saved));
+        let x = extra(t);
+        if !x.is_null() {
+            let saved = ptr::replace((*x).panic.get(), ptr::null_mut());
+            if !saved.is_null() {
+                panic::restore(*Box::from_raw(saved));
+            }
         }
         let outer = context::enter_task(t);
         let r = ((*(*t).vtable).resume)(t);
@@ -118,7 +147,9 @@ unsafe fn completion_report(t: *mut Task) -> Option<PanicInfo> {
         } else {
             // A recorded panic whose unwinding ended inside the task (not
             // expected from generated code): forget it.
-            let _ = panic::save();
+            if !panic::is_clear() {
+                let _ = panic::save();
+            }
             None
         }
     }
@@ -148,29 +179,33 @@ pub unsafe fn start_inline(t: *mut Task) -> i32 {
             return 0;
         };
         state(t).start_unshared();
-        (*t).inline_parent.store(parent, Relaxed);
+        set_inline_parent(t, parent);
         // The awaiting task is not unwinding (an await is never reached in
         // cleanup code), but keep whatever it recorded out of the child's run.
-        let outer_panic = panic::save();
+        let outer_panic = (!panic::is_clear()).then(panic::save);
         let outer = context::enter_inline(t);
         let r = ((*(*t).vtable).resume)(t);
         context::leave_inline(outer);
         let done = if r != RESUME_PENDING {
             let report = completion_report(t);
             finish_unshared(t, report);
-            (*t).inline_parent.store(ptr::null_mut(), Relaxed);
+            set_inline_parent(t, ptr::null_mut());
             1
         } else {
-            attach_suspended(&*shared, t);
             {
                 // A report walking from what `t` waits for may read the link.
                 let _g = Guard::new(&(*t).lock);
-                (*t).inline_parent.store(ptr::null_mut(), Relaxed);
+                set_inline_parent(t, ptr::null_mut());
             }
+            attach_suspended(&*shared, t);
             suspend(t);
             0
         };
-        panic::restore(outer_panic);
+        // The child's run left the thread's state clear (its completion
+        // took a panic, its suspension saved it into the child).
+        if let Some(p) = outer_panic {
+            panic::restore(p);
+        }
         done
     }
 }
@@ -188,7 +223,7 @@ unsafe fn finish_unshared(t: *mut Task, report: Option<PanicInfo>) {
     // SAFETY: caller contract.
     unsafe {
         debug_assert!((*(*t).waiters.get()).head.is_null());
-        debug_assert!((*(*t).callbacks.get()).is_null());
+        debug_assert!(extra(t).is_null());
         debug_assert!(state(t).load() & SPAWNED == 0);
         if let Some(info) = report {
             let chain = {
@@ -204,20 +239,34 @@ unsafe fn finish_unshared(t: *mut Task, report: Option<PanicInfo>) {
 /// Hands task `t`, which is `RUNNING` on this thread at the end of its
 /// first (inline) run, to runtime `shared` as [`crate::sched::attach`] does
 /// for a task spawned before running: runtime pointer, run reference,
-/// registry, `SPAWNED`. A runtime closing meanwhile cancels it the way
-/// shutdown cancels a suspended task (claiming its wait, so the wake
-/// requeues it when its run ends).
+/// `SPAWNED` ([`suspend`] then registers it).
 unsafe fn attach_suspended(shared: &crate::sched::Shared, t: *mut Task) {
     // SAFETY: `t` is RUNNING on this thread, not yet known to the runtime.
     unsafe {
         *(*t).sched.get() = shared;
         super::retain(t);
-        if flags(t) & (FLAG_NUMBERED | FLAG_C_FRAME) != 0 {
-            *(*t).flags.get() |= FLAG_REGISTERED;
-            shared.registry.insert(t);
-        }
         let prev = state(t).mark_spawned();
         debug_assert!(prev & SPAWNED == 0, "inline task was spawned");
+    }
+}
+
+/// The first suspension of a registrable task: it enters its runtime's
+/// registry (where shutdown finds it). A runtime closing meanwhile cancels
+/// it the way shutdown cancels a suspended task (claiming its wait, so the
+/// wake requeues it when its run ends): shutdown sets `closing` before it
+/// walks the registry, and the registry's lock orders that walk with the
+/// insertion here, so either the walk sees the task or this load sees
+/// `closing` (or both: cancelling is idempotent).
+///
+/// # Safety
+/// `t` is `RUNNING` on this thread, attached, not registered.
+#[cold]
+unsafe fn register(t: *mut Task) {
+    // SAFETY: caller contract; the runtime of an attached task outlives it.
+    unsafe {
+        let shared = &*(*(*t).sched.get());
+        set_runner_bits(t, RUNNER_REGISTERED, true);
+        shared.registry.insert(t);
         if shared.closing.load(Acquire) {
             wait::cancel(t);
         }
@@ -228,17 +277,28 @@ unsafe fn attach_suspended(shared: &crate::sched::Shared, t: *mut Task) {
 unsafe fn suspend(t: *mut Task) {
     // SAFETY: `t` is RUNNING on this thread until `end_run`.
     unsafe {
-        let ps = panic::save();
-        if ps != PanicState::default() {
-            *(*t).panic.get() = Box::into_raw(Box::new(ps));
+        let bits = runner_bits(t);
+        if bits & RUNNER_REGISTERED == 0 && flags(t) & FLAG_REGISTRABLE != 0 {
+            register(t);
         }
-        let pin = if *(*t).pin_request.get() != 0 {
-            context::worker_index()
+        if !panic::is_clear() {
+            let ps = panic::save();
+            *(*extra_or_new(t)).panic.get() = Box::into_raw(Box::new(ps));
+        }
+        let pin = if bits & RUNNER_PIN_REQUEST != 0 {
+            context::worker_index() as i16
         } else {
             -1
         };
         (*t).pinned.store(pin, std::sync::atomic::Ordering::Relaxed);
-        if state(t).end_run() {
+        let requeue = if bits & RUNNER_YIELD != 0 {
+            set_runner_bits(t, RUNNER_YIELD, false);
+            state(t).end_run_yield();
+            true
+        } else {
+            state(t).end_run()
+        };
+        if requeue {
             crate::sched::schedule_yield(t);
         }
     }
@@ -275,7 +335,7 @@ pub unsafe fn finish(t: *mut Task, report: Option<PanicInfo>) {
         if drain {
             callbacks::drain(t);
         }
-        if flags(t) & FLAG_REGISTERED != 0 {
+        if is_registered(t) {
             registry::remove(t);
         }
         if state(t).load() & SPAWNED != 0 {

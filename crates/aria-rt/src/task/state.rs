@@ -94,19 +94,33 @@ impl State {
     }
 
     /// The thread that popped the task starts running it: `SCHEDULED` becomes
-    /// `RUNNING` (one `fetch_xor`: no other thread touches these two bits
-    /// while `SCHEDULED` is set). Returns the previous word.
+    /// `RUNNING`, and `STARTED` is set at the first run (one `fetch_xor`: no
+    /// other thread touches these three bits while `SCHEDULED` is set; a
+    /// relaxed load tells whether `STARTED` is set, as whoever set it did so
+    /// before the task was queued). Returns the previous word.
     #[inline]
     pub fn start_run(&self) -> u64 {
-        let prev = self.0.fetch_xor(SCHEDULED | RUNNING, AcqRel);
+        let bits = if self.0.load(Relaxed) & STARTED == 0 {
+            SCHEDULED | RUNNING | STARTED
+        } else {
+            SCHEDULED | RUNNING
+        };
+        let prev = self.0.fetch_xor(bits, AcqRel);
         debug_assert!(
-            prev & SCHEDULED != 0 && prev & RUNNING == 0,
+            prev & SCHEDULED != 0 && prev & RUNNING == 0 && (prev ^ bits) & STARTED != 0,
             "start_run on state {prev:#x}"
         );
-        if prev & STARTED == 0 {
-            self.0.fetch_or(STARTED, Relaxed);
-        }
         prev
+    }
+
+    /// The first scheduling of a new task that no other thread can reach yet
+    /// (`aria_task_spawn` on the task `aria_task_new` just made): idle →
+    /// `SCHEDULED | SPAWNED` (plus `extra`, e.g. `CANCELLED`) by a plain
+    /// store. The queue push that publishes the task orders it.
+    #[inline]
+    pub fn schedule_unshared(&self, extra: u64) {
+        debug_assert_eq!(self.0.load(Relaxed), 0, "schedule_unshared on a used task");
+        self.0.store(SCHEDULED | SPAWNED | extra, Relaxed);
     }
 
     /// Starts running a task that is idle (not queued, not running, not
@@ -168,11 +182,22 @@ impl State {
         }
     }
 
-    /// Marks the running task `NOTIFIED` itself (a yield: it is requeued when
-    /// its resume returns pending).
+    /// The run of a task that yielded ended (pending): it is `SCHEDULED`
+    /// again whether or not a wake arrived during the run (`NOTIFIED` is
+    /// absorbed), and the caller must push it to a run queue, exactly once.
+    /// One RMW, where marking the task `NOTIFIED` at the yield and ending
+    /// the run with [`State::end_run`] would take two.
     #[inline]
-    pub fn notify_self(&self) {
-        self.0.fetch_or(NOTIFIED, AcqRel);
+    pub fn end_run_yield(&self) {
+        let mut cur = self.0.load(Acquire);
+        loop {
+            debug_assert!(cur & RUNNING != 0, "end_run_yield on state {cur:#x}");
+            let next = (cur & !(RUNNING | NOTIFIED)) | SCHEDULED;
+            match self.0.compare_exchange_weak(cur, next, AcqRel, Acquire) {
+                Ok(_) => return,
+                Err(actual) => cur = actual,
+            }
+        }
     }
 
     /// The run ended with the task complete. Returns the previous word (its
@@ -369,6 +394,28 @@ mod loom_tests {
                 0,
                 "task ends idle"
             );
+        });
+    }
+
+    #[test]
+    fn loom_yield_and_wake_queue_once() {
+        loom::model(|| {
+            let s = Arc::new(State::new_scheduled());
+            let pushes = Arc::new(AtomicUsize::new(0));
+            let waker = {
+                let (s, pushes) = (s.clone(), pushes.clone());
+                thread::spawn(move || {
+                    if s.wake() {
+                        pushes.fetch_add(1, SeqCst);
+                    }
+                })
+            };
+            s.start_run();
+            s.end_run_yield();
+            pushes.fetch_add(1, SeqCst);
+            waker.join().unwrap();
+            assert_eq!(pushes.load(SeqCst), 1, "a yielding task is queued once");
+            assert_eq!(s.load() & (SCHEDULED | RUNNING | NOTIFIED), SCHEDULED);
         });
     }
 

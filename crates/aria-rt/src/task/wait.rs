@@ -17,8 +17,10 @@
 //! ([`WaitClaim::cancel_and_take`]). The word also carries a sticky cancel
 //! bit, set by the canceller in the same RMW that reads the token, and a
 //! task cannot publish once the bit is set ([`WaitClaim::try_publish`]
-//! fails: it continues without suspending). All of it is one word changed
-//! only by RMWs, so:
+//! fails: it continues without suspending; the one exception is a built-in
+//! task that already handled its cancellation and waits for the tasks it
+//! cancelled to settle, [`publish_even_if_cancelled`]). All of it is one
+//! word changed only by RMWs, so:
 //! - no double wake and no stale wake: a wake that lost the claim does
 //!   nothing, so a task is never resumed before what it awaits completed,
 //!   unless it was cancelled;
@@ -232,6 +234,23 @@ impl WaitClaim {
         }
     }
 
+    /// A built-in task that has already seen its cancellation publishes a
+    /// new wait anyway, to let the tasks it cancelled settle
+    /// ([`publish_even_if_cancelled`]). A canceller still between its
+    /// `State::cancel` and its `cancel_and_take` may take this token and
+    /// wake the task once more: such a task re-checks what it waits for
+    /// whenever it resumes.
+    #[inline]
+    pub fn publish_even_if_cancelled(&self, token: usize) {
+        debug_assert!(token != WAIT_NONE && token & CANCEL_BIT == 0);
+        let prev = self.0.fetch_or(token, AcqRel);
+        debug_assert_eq!(
+            prev & !CANCEL_BIT,
+            WAIT_NONE,
+            "published a wait while waiting"
+        );
+    }
+
     /// An event the wait was for (completion, timer): claims the wake if
     /// the task still waits for `token`.
     #[inline]
@@ -292,6 +311,17 @@ impl WaitClaim {
 pub unsafe fn try_publish(t: *mut Task, token: usize) -> bool {
     // SAFETY: caller contract.
     unsafe { (*t).wait.try_publish(token) }
+}
+
+/// Publishes that running built-in task `t` waits for `token`, even if it
+/// is cancelled (see [`WaitClaim::publish_even_if_cancelled`]).
+///
+/// # Safety
+/// `t` is live and running on this thread; it tolerates extra wakes.
+#[inline]
+pub unsafe fn publish_even_if_cancelled(t: *mut Task, token: usize) {
+    // SAFETY: caller contract.
+    unsafe { (*t).wait.publish_even_if_cancelled(token) }
 }
 
 /// Claims the wake of `t`'s wait on `token` (completion side).
@@ -421,6 +451,41 @@ mod loom_tests {
                 1,
                 "exactly one owner of the wake"
             );
+            assert_eq!(wait.take(), 0, "no token left behind");
+        });
+    }
+
+    /// `publish_even_if_cancelled`: a built-in task that saw its
+    /// cancellation waits again (for the arguments it cancelled) while its
+    /// canceller may still be between `State::cancel` and `cancel_and_take`;
+    /// the awaited completion claims only after the publish (it needs the
+    /// node linked after it). Exactly one of them owns the wake, and the
+    /// word ends with the cancel bit and no token.
+    #[test]
+    fn loom_publish_after_cancel_is_claimed_once() {
+        loom::model(|| {
+            let wait = Arc::new(WaitClaim::new());
+            let wakes = Arc::new(AtomicUsize::new(0));
+            let canceller = {
+                let (wait, wakes) = (wait.clone(), wakes.clone());
+                thread::spawn(move || {
+                    if wait.cancel_and_take() == T {
+                        wakes.fetch_add(1, AcqRel);
+                    }
+                })
+            };
+            wait.publish_even_if_cancelled(T);
+            let completer = {
+                let (wait, wakes) = (wait.clone(), wakes.clone());
+                thread::spawn(move || {
+                    if wait.claim(T) {
+                        wakes.fetch_add(1, AcqRel);
+                    }
+                })
+            };
+            canceller.join().unwrap();
+            completer.join().unwrap();
+            assert_eq!(wakes.load(Acquire), 1, "exactly one owner of the wake");
             assert_eq!(wait.take(), 0, "no token left behind");
         });
     }
