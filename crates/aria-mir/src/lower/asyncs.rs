@@ -83,17 +83,32 @@ impl<'c, 'a> FnBuilder<'c, 'a> {
         }
         let u = res_inner(&e.ty);
         let (err, val) = (self.local(MTy::I64), self.local(mty(u)));
-        let (next, cancel) = (self.block(), self.block());
         let spread = creates_task(self.prog, operand);
+        if inline {
+            self.rt1("aria_task_start_inline", MTy::I32, vec![t.clone()]);
+        }
+        self.await_held(&t, spread, (err, val), mark);
+        self.checked_call(Operand::Local(err), Operand::Local(val), e.span)
+    }
+
+    /// Awaits task `t` (held since `mark`) into `(err, val)`. On the await's
+    /// cancellation path `t` is cancelled too when `spread` (§7.6), then the
+    /// cancellation propagates; after the await the holds since `mark` end
+    /// and `t` is released.
+    pub fn await_held(
+        &mut self,
+        t: &Operand,
+        spread: bool,
+        (err, val): (Local, Local),
+        mark: usize,
+    ) {
+        let (next, cancel) = (self.block(), self.block());
         self.at(cancel, |me| {
             if spread {
                 me.rt0("aria_task_cancel", vec![t.clone()]);
             }
             me.propagate(Operand::Int(ERR_CANCELLED, MTy::I64));
         });
-        if inline {
-            self.rt1("aria_task_start_inline", MTy::I32, vec![t.clone()]);
-        }
         self.terminate(Terminator::Await {
             task: t.clone(),
             err,
@@ -103,8 +118,7 @@ impl<'c, 'a> FnBuilder<'c, 'a> {
         });
         self.switch_to(next);
         self.unhold(mark);
-        self.release(&t);
-        self.checked_call(Operand::Local(err), Operand::Local(val), e.span)
+        self.release(t);
     }
 
     /// The task of an `await` operand that is a direct call of an async

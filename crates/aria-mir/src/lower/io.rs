@@ -28,7 +28,7 @@
 use super::func::FnBuilder;
 use super::layout::{mty, res_inner};
 use super::results::Split;
-use crate::mir::{BinOp, CastOp, MTy, Operand, Rvalue, Terminator};
+use crate::mir::{BinOp, CastOp, MTy, Operand, Rvalue};
 use aria_sema::tast::{Builtin, Callee as TCallee, Expr, ExprKind};
 use aria_sema::types::Ty;
 
@@ -204,21 +204,7 @@ impl<'c, 'a> FnBuilder<'c, 'a> {
         self.switch_to(slow);
         let t = r[1].clone();
         self.hold(&t, true);
-        let (next, cancel) = (self.block(), self.block());
-        self.at(cancel, |me| {
-            me.rt0("aria_task_cancel", vec![t.clone()]);
-            me.propagate(Operand::Int(ERR_CANCELLED, MTy::I64));
-        });
-        self.terminate(Terminator::Await {
-            task: t.clone(),
-            err,
-            val,
-            next,
-            cancel,
-        });
-        self.switch_to(next);
-        self.unhold(mark);
-        self.release(&t);
+        self.await_held(&t, true, (err, val), mark);
         self.goto(join);
 
         self.switch_to(join);
