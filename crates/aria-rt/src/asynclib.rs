@@ -118,21 +118,29 @@ pub extern "C" fn aria_yield_now() -> *mut Task {
 
 // ---- waiting on several tasks ------------------------------------------------------------
 
-/// A wait node on one argument task, owned by a built-in task.
+/// A wait node on one argument task, owned by a built-in task: a
+/// `WaitNode` and two words (there may be one per argument of a large
+/// `join_all`).
 #[repr(C)]
 struct ArgNode {
     node: WaitNode,
-    /// `join_all`: the built-in task's counter of arguments not complete.
-    remaining: *const AtomicUsize,
+    /// What the nodes of the built-in task share (boxed in its `Args`).
+    shared: *const ArgShared,
     /// This argument's index.
     index: usize,
-    /// `race`: every argument (`len` of them), for the first completion to
-    /// cancel the losers.
-    peers: *const Peer,
-    len: usize,
+}
+
+/// The state shared by the nodes of one built-in task.
+struct ArgShared {
+    /// `join_all`: the number of linked nodes whose argument has not
+    /// completed (arguments complete when `join_all` started have none).
+    remaining: AtomicUsize,
     /// `race`: the first completion seen by a notification (index + 1; 0:
     /// none yet).
-    first: *const AtomicUsize,
+    first: AtomicUsize,
+    /// `race`: every argument, for the first completion to cancel the
+    /// losers (empty for `join_all` and `with_timeout`).
+    peers: Box<[Peer]>,
 }
 
 /// An argument as a `race` notification sees it.
@@ -145,19 +153,18 @@ struct Peer {
 }
 
 /// The arguments of a multi-task built-in: retained tasks and their nodes.
+/// `race` and `with_timeout` have one node per argument (`nodes[i]` on
+/// `tasks[i]`); `join_all` one per argument not complete when it started
+/// (each node's `index` names its argument).
 struct Args {
     tasks: Vec<*mut Task>,
-    /// Read through the nodes' `peers` pointers.
-    #[allow(dead_code)]
-    peers: Box<[Peer]>,
     nodes: Box<[ArgNode]>,
-    remaining: Box<AtomicUsize>,
-    first: Box<AtomicUsize>,
+    shared: Box<ArgShared>,
 }
 
 // SAFETY: the raw pointers are tasks (thread-safe objects), nodes only
-// touched under their argument's lock or by the owner's runner, and
-// immutable peers / atomics in boxes owned by `Args`.
+// touched under their argument's lock or by the owner's runner, and the
+// shared atomics / immutable peers in a box owned by `Args`.
 unsafe impl Send for Args {}
 
 impl Args {
@@ -165,7 +172,7 @@ impl Args {
     ///
     /// # Safety
     /// `arr` is null or a live array of tasks.
-    unsafe fn from_array(arr: *const u8) -> Args {
+    unsafe fn from_array(arr: *const u8) -> Vec<*mut Task> {
         // SAFETY: caller contract.
         let (len, _, size, data) = unsafe { parts(arr) };
         let mut tasks = Vec::with_capacity(len);
@@ -177,57 +184,74 @@ impl Args {
                 tasks.push(t);
             }
         }
-        // SAFETY: retained above.
-        unsafe { Args::new(tasks) }
+        tasks
     }
 
+    /// Arguments with a node each, `peers` for `race`.
+    ///
     /// # Safety
     /// The tasks are live and retained (released by `drop`).
-    unsafe fn new(tasks: Vec<*mut Task>) -> Args {
-        let n = tasks.len();
-        let peers: Box<[Peer]> = tasks
-            .iter()
-            .map(|&t| Peer {
-                task: t,
-                // SAFETY: caller contract; a shared task's flags no longer change.
-                builtin: unsafe { flags(t) } & (FLAG_NUMBERED | FLAG_C_FRAME) == 0,
-            })
-            .collect();
-        let remaining = Box::new(AtomicUsize::new(n));
-        let first = Box::new(AtomicUsize::new(0));
-        let nodes = (0..n)
+    unsafe fn new(tasks: Vec<*mut Task>, peers: bool) -> Args {
+        let peers: Box<[Peer]> = if peers {
+            tasks
+                .iter()
+                .map(|&t| Peer {
+                    task: t,
+                    // SAFETY: caller contract; a shared task's flags no longer change.
+                    builtin: unsafe { flags(t) } & (FLAG_NUMBERED | FLAG_C_FRAME) == 0,
+                })
+                .collect()
+        } else {
+            Box::new([])
+        };
+        // SAFETY: caller contract.
+        unsafe { Args::with_nodes(tasks, peers, |_| true) }
+    }
+
+    /// Arguments with a node for each task for which `wanted` holds
+    /// (`remaining` counts them).
+    ///
+    /// # Safety
+    /// As `new`.
+    unsafe fn with_nodes(
+        tasks: Vec<*mut Task>,
+        peers: Box<[Peer]>,
+        wanted: impl Fn(*mut Task) -> bool,
+    ) -> Args {
+        let shared = Box::new(ArgShared {
+            remaining: AtomicUsize::new(0),
+            first: AtomicUsize::new(0),
+            peers,
+        });
+        let nodes: Box<[ArgNode]> = (0..tasks.len())
+            .filter(|&i| wanted(tasks[i]))
             .map(|index| ArgNode {
                 node: WaitNode::new(NODE_NATIVE, std::ptr::null_mut(), notify_claim),
-                remaining: &*remaining,
+                shared: &*shared,
                 index,
-                peers: peers.as_ptr(),
-                len: n,
-                first: &*first,
             })
             .collect();
+        shared.remaining.store(nodes.len(), Relaxed);
         Args {
             tasks,
-            peers,
             nodes,
-            remaining,
-            first,
+            shared,
         }
     }
 
-    /// Links a node into every argument (owner `owner`, notification
-    /// `notify`); returns how many arguments were already complete.
+    /// Links every node into its argument (owner `owner`, notification
+    /// `notify`); returns how many of them were already complete.
     ///
     /// # Safety
     /// `owner` is the built-in task owning `self` (in its frame), waiting
     /// with `WAIT_NATIVE`.
     unsafe fn link_all(&mut self, owner: *mut Task, notify: wait::NotifyFn) -> usize {
         let mut done = 0;
-        for (i, &t) in self.tasks.iter().enumerate() {
-            let n = &mut self.nodes[i];
+        for n in self.nodes.iter_mut() {
             n.node.owner = owner;
             n.node.notify = Some(notify);
             // SAFETY: the node lives in a boxed slice that outlives its link.
-            if !unsafe { wait::link(t, &mut n.node) } {
+            if !unsafe { wait::link(self.tasks[n.index], &mut n.node) } {
                 done += 1;
             }
         }
@@ -239,9 +263,9 @@ impl Args {
     /// # Safety
     /// The arguments are live (retained).
     unsafe fn unlink_all(&mut self) {
-        for (i, &t) in self.tasks.iter().enumerate() {
+        for n in self.nodes.iter_mut() {
             // SAFETY: caller contract.
-            unsafe { wait::unlink(t, &mut self.nodes[i].node) };
+            unsafe { wait::unlink(self.tasks[n.index], &mut n.node) };
         }
     }
 
@@ -296,14 +320,15 @@ unsafe fn notify_race(node: *mut WaitNode, target: *mut Task) {
             return;
         }
         let an = node.cast::<ArgNode>();
-        if (*(*an).first)
+        let shared = &*(*an).shared;
+        if shared
+            .first
             .compare_exchange(0, (*an).index + 1, AcqRel, Acquire)
             .is_ok()
         {
-            for j in 0..(*an).len {
-                let p = (*an).peers.add(j);
-                if (*p).builtin && (*p).task != target {
-                    wait::cancel((*p).task);
+            for p in shared.peers.iter() {
+                if p.builtin && p.task != target {
+                    wait::cancel(p.task);
                 }
             }
         }
@@ -319,7 +344,8 @@ unsafe fn notify_race(node: *mut WaitNode, target: *mut Task) {
 /// resumes it to call this again after unlinking its nodes.
 ///
 /// # Safety
-/// `args` belongs to `task` (in its frame), all nodes unlinked.
+/// `args` belongs to `task` (in its frame) and has a node per argument
+/// (`race`, `with_timeout`), all unlinked.
 unsafe fn settle(args: &mut Args, task: *mut Task) -> bool {
     loop {
         // SAFETY: retained arguments; the node outlives its link (frame).
@@ -341,28 +367,25 @@ unsafe fn settle(args: &mut Args, task: *mut Task) -> bool {
 }
 
 /// Starts new built-in task `t` waiting (`WAIT_NATIVE`) once its nodes are
-/// linked on its arguments `tasks`, and wakes it if `ready(tasks)` already
-/// holds. True when it was woken here.
+/// linked on its arguments, and wakes it if `ready()` already holds. True
+/// when it was woken here.
 ///
 /// Linking first matters: until the wait is published no notification can
 /// claim and wake `t`, so `t` cannot run, complete and free its frame (the
 /// nodes) while they are being linked. A notification lost that way is
-/// made up by the check of `ready` after publishing, which reads only
-/// `tasks`, kept alive by the caller (an argument's completion may run `t`
-/// to completion meanwhile, releasing its own references).
+/// made up by the check of `ready` after publishing, which must read only
+/// the arguments as the caller holds them, not `t`'s frame (an argument's
+/// completion may run `t` to completion meanwhile, releasing its own
+/// references).
 ///
 /// # Safety
 /// `t` is new and unshared with its nodes linked; the caller holds
-/// references to `tasks`.
-unsafe fn start_waiting_linked(
-    t: *mut Task,
-    tasks: &[*mut Task],
-    ready: impl Fn(&[*mut Task]) -> bool,
-) -> bool {
+/// references to the arguments `ready` reads.
+unsafe fn start_waiting_linked(t: *mut Task, ready: impl Fn() -> bool) -> bool {
     // SAFETY: caller contract.
     unsafe {
         start_waiting(crate::sched::current(), t);
-        if ready(tasks) && claim(t, WAIT_NATIVE) {
+        if ready() && claim(t, WAIT_NATIVE) {
             crate::sched::wake(t);
             return true;
         }
@@ -375,7 +398,7 @@ unsafe fn notify_count(node: *mut WaitNode, _target: *mut Task) {
     // SAFETY: as `notify_claim`; `remaining` lives in the owner's frame.
     unsafe {
         let an = node.cast::<ArgNode>();
-        if (*(*an).remaining).fetch_sub(1, AcqRel) == 1 {
+        if (*(*an).shared).remaining.fetch_sub(1, AcqRel) == 1 {
             let owner = (*node).owner;
             if claim(owner, WAIT_NATIVE) {
                 crate::sched::wake(owner);
@@ -403,8 +426,10 @@ impl Native for JoinAll {
                 args.cancel_all(None);
                 return Some((ERR_CANCELLED, 0));
             }
+            let ts = &args.tasks;
             Some(join_results(
-                &args.tasks,
+                ts.len(),
+                |i| ts[i],
                 (*this).elem_kind,
                 (*this).elem_size,
             ))
@@ -412,19 +437,29 @@ impl Native for JoinAll {
     }
 }
 
-/// The result of a `join_all` whose arguments are all complete.
-unsafe fn join_results(tasks: &[*mut Task], elem_kind: u32, elem_size: u32) -> (i64, i64) {
+/// The result of a `join_all` whose `len` arguments (argument `i` is
+/// `task(i)`) are all complete.
+///
+/// # Safety
+/// Every `task(i)` is live and complete (seen so through its state).
+unsafe fn join_results(
+    len: usize,
+    task: impl Fn(usize) -> *mut Task,
+    elem_kind: u32,
+    elem_size: u32,
+) -> (i64, i64) {
     // SAFETY: the arguments are complete (acquire through their state).
     unsafe {
-        for &t in tasks {
-            let (err, _) = result(t);
+        for i in 0..len {
+            let (err, _) = result(task(i));
             if err != 0 {
                 return (err, 0);
             }
         }
-        let arr = new_array(elem_kind, elem_size, tasks.len());
+        let arr = new_array(elem_kind, elem_size, len);
         let (_, _, size, data) = parts(arr);
-        for (i, &t) in tasks.iter().enumerate() {
+        for i in 0..len {
+            let t = task(i);
             let (_, val) = result(t);
             if flags(t) & FLAG_RESULT_MANAGED != 0 {
                 crate::object::aria_retain(val as *mut u8);
@@ -447,21 +482,48 @@ pub unsafe extern "C" fn aria_join_all(
     elem_kind: i32,
     elem_size: i32,
 ) -> *mut Task {
-    // SAFETY: caller contract.
-    let args = unsafe { Args::from_array(tasks) };
-    // SAFETY: as above.
-    unsafe { join_all_of(args, elem_kind as u32, elem_size as u32) }
+    let (elem_kind, elem_size) = (elem_kind as u32, elem_size as u32);
+    // SAFETY: caller contract; the array holds a reference to each element
+    // for this call (a write racing with this read of a shared array is
+    // undefined behaviour, LANGUAGE.md), so the tasks need no retain of
+    // ours to be read here.
+    unsafe {
+        let (len, _, size, data) = parts(tasks);
+        let task =
+            |i: usize| crate::array::load(data, i, size, crate::layout::ELEM_TASK) as *mut Task;
+        // From the end: the last tasks spawned are the likeliest still to run.
+        if (0..len).rev().all(|i| state(task(i)).is_complete()) {
+            let (err, val) = join_results(len, task, elem_kind, elem_size);
+            return ready(err, val, true);
+        }
+        join_all_of(Args::from_array(tasks), task, elem_kind, elem_size)
+    }
 }
 
-unsafe fn join_all_of(args: Args, elem_kind: u32, elem_size: u32) -> *mut Task {
-    // SAFETY: all tasks retained by `args`.
+/// `join_all` of retained `tasks`; `caller(i)` is `tasks[i]` as the
+/// caller sees it (an array or slice it keeps alive for this call).
+///
+/// # Safety
+/// The tasks are live and retained (the references pass to the result);
+/// the caller holds references of its own to them for this call.
+unsafe fn join_all_of(
+    tasks: Vec<*mut Task>,
+    caller: impl Fn(usize) -> *mut Task,
+    elem_kind: u32,
+    elem_size: u32,
+) -> *mut Task {
+    // SAFETY: all tasks retained.
     unsafe {
-        if args.tasks.iter().all(|&t| state(t).is_complete()) {
-            let (err, val) = join_results(&args.tasks, elem_kind, elem_size);
+        let len = tasks.len();
+        // Only arguments not complete yet get a node (and are waited for).
+        // One that completes before its node is linked is counted when
+        // linking; one complete now never notifies, so has none.
+        let args = Args::with_nodes(tasks, Box::new([]), |a| !state(a).is_complete());
+        if args.nodes.is_empty() {
+            let (err, val) = join_results(len, |i| args.tasks[i], elem_kind, elem_size);
             drop(args);
             return ready(err, val, true);
         }
-        let tasks = args.tasks.clone();
         let t = new_task(
             JoinAll {
                 args,
@@ -472,10 +534,12 @@ unsafe fn join_all_of(args: Args, elem_kind: u32, elem_size: u32) -> *mut Task {
             true,
         );
         let j = crate::task::frame(t).cast::<JoinAll>();
-        // Arguments already complete will never notify: count them here.
+        // Arguments complete meanwhile will never notify: count them here.
         let done = (*j).args.link_all(t, notify_count);
-        (*j).args.remaining.fetch_sub(done, AcqRel);
-        start_waiting_linked(t, &tasks, |ts| ts.iter().all(|&a| state(a).is_complete()));
+        (*j).args.shared.remaining.fetch_sub(done, AcqRel);
+        // Read through the caller's view: the frame (and `args`) may be
+        // gone once the wait is published. From the end, as above.
+        start_waiting_linked(t, || (0..len).rev().all(|i| state(caller(i)).is_complete()));
         t
     }
 }
@@ -503,7 +567,7 @@ impl Native for Race {
                     // The first completion's notification recorded itself
                     // (and cancelled the built-in losers); none recorded:
                     // arguments complete while the race was created.
-                    let first = args.first.load(Acquire);
+                    let first = args.shared.first.load(Acquire);
                     let winner = if first > 0 {
                         Some(first - 1)
                     } else {
@@ -517,7 +581,7 @@ impl Native for Race {
                     // wakes us; settle as if cancelled.
                 }
                 (*this).settling = true;
-                (*this).first = args.first.load(Acquire);
+                (*this).first = args.shared.first.load(Acquire);
                 args.cancel_all(None);
             }
             if !settle(args, task) {
@@ -568,8 +632,8 @@ fn any_managed(tasks: &[*mut Task]) -> bool {
 /// `tasks` is null or a live array of tasks.
 #[no_mangle]
 pub unsafe extern "C" fn aria_race(tasks: *const u8) -> *mut Task {
-    // SAFETY: caller contract.
-    let args = unsafe { Args::from_array(tasks) };
+    // SAFETY: caller contract; the tasks are retained by `from_array`.
+    let args = unsafe { Args::new(Args::from_array(tasks), true) };
     // SAFETY: as above.
     unsafe { race_of(args) }
 }
@@ -599,7 +663,7 @@ unsafe fn race_of(args: Args) -> *mut Task {
         );
         let r = crate::task::frame(t).cast::<Race>();
         (*r).args.link_all(t, notify_race);
-        start_waiting_linked(t, &tasks, |ts| ts.iter().any(|&a| state(a).is_complete()));
+        start_waiting_linked(t, || tasks.iter().any(|&a| state(a).is_complete()));
         t
     }
 }
@@ -665,7 +729,7 @@ pub unsafe extern "C" fn aria_with_timeout(task: *mut Task, ms: i64) -> *mut Tas
     // SAFETY: caller contract.
     unsafe {
         retain(task);
-        let args = Args::new(vec![task]);
+        let args = Args::new(vec![task], false);
         let managed = any_managed(&args.tasks);
         if state(task).is_complete() {
             let (err, val) = owned_result(task);
@@ -683,7 +747,7 @@ pub unsafe extern "C" fn aria_with_timeout(task: *mut Task, ms: i64) -> *mut Tas
         );
         let w = crate::task::frame(t).cast::<WithTimeout>();
         (*w).args.link_all(t, notify_claim);
-        if start_waiting_linked(t, &[task], |ts| state(ts[0]).is_complete()) {
+        if start_waiting_linked(t, || state(task).is_complete()) {
             return t;
         }
         let deadline = shared.timers.deadline_after_ms(ms);
@@ -708,8 +772,8 @@ pub unsafe fn join_all_tasks(tasks: &[*mut Task], elem_kind: u32, elem_size: u32
         // SAFETY: caller contract.
         unsafe { retain(t) };
     }
-    // SAFETY: retained above.
-    unsafe { join_all_of(Args::new(tasks.to_vec()), elem_kind, elem_size) }
+    // SAFETY: retained above; the caller holds references of its own.
+    unsafe { join_all_of(tasks.to_vec(), |i| tasks[i], elem_kind, elem_size) }
 }
 
 /// `race` over task pointers (each retained here).
@@ -722,7 +786,7 @@ pub unsafe fn race_tasks(tasks: &[*mut Task]) -> *mut Task {
         unsafe { retain(t) };
     }
     // SAFETY: retained above.
-    unsafe { race_of(Args::new(tasks.to_vec())) }
+    unsafe { race_of(Args::new(tasks.to_vec(), true)) }
 }
 
 // ---- callback runner --------------------------------------------------------------------------

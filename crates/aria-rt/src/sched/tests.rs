@@ -489,6 +489,84 @@ fn join_all_semantics() {
     rt.shutdown();
 }
 
+/// A task completing with `(err, val)` after sleeping `ms`.
+fn sleepy(ms: i64, err: i64, val: i64) -> *mut Task {
+    let mut s = P(std::ptr::null_mut());
+    fn_task(move |me| unsafe {
+        // SAFETY: standard await protocol.
+        if s.0.is_null() {
+            s = P(aria_sleep(ms));
+        }
+        if !ready(me, s.0) {
+            return None;
+        }
+        release(s.0);
+        Some((err, val))
+    })
+}
+
+#[test]
+fn join_all_mixed_complete_and_pending() {
+    let rt = Runtime::new(2);
+    // SAFETY: new tasks, referenced here until released.
+    unsafe {
+        // Arguments complete when join_all starts (no node) mixed with
+        // pending ones: values still in array order.
+        let d0 = value_task(10);
+        let d2 = value_task(12);
+        for t in [d0, d2] {
+            rt.spawn(t);
+            rt.block_on(t);
+        }
+        let p1 = sleepy(20, 0, 11);
+        let p3 = sleepy(5, 0, 13);
+        rt.spawn(p1);
+        rt.spawn(p3);
+        let j = join_all_tasks(&[d0, p1, d2, p3], ELEM_I64, 8);
+        let r = rt.block_on(j);
+        assert_eq!(r.err, 0);
+        assert_eq!(
+            crate::array::test_support::bits(r.val as *const u8),
+            vec![10, 11, 12, 13]
+        );
+        crate::object::aria_release(r.val as *mut u8);
+        release(j);
+        // The lowest-index failure, complete or pending.
+        let df = fn_task(|_| Some((7, 0)));
+        rt.spawn(df);
+        rt.block_on(df);
+        let pf = sleepy(10, 5, 0);
+        rt.spawn(pf);
+        let j = join_all_tasks(&[pf, df], ELEM_I64, 8);
+        assert_eq!(rt.block_on(j).err, 5);
+        release(j);
+        let j = join_all_tasks(&[df, pf], ELEM_I64, 8);
+        assert_eq!(rt.block_on(j).err, 7);
+        release(j);
+        for t in [d0, d2, p1, p3, df, pf] {
+            release(t);
+        }
+        // Arguments completing while join_all checks and links them.
+        for round in 0..200i64 {
+            let kids: Vec<*mut Task> = (0..40).map(|i| value_task(round + i)).collect();
+            for &k in &kids {
+                rt.spawn(k);
+            }
+            let j = join_all_tasks(&kids, ELEM_I64, 8);
+            let r = rt.block_on(j);
+            assert_eq!(r.err, 0);
+            let want: Vec<i64> = (0..40).map(|i| round + i).collect();
+            assert_eq!(crate::array::test_support::bits(r.val as *const u8), want);
+            crate::object::aria_release(r.val as *mut u8);
+            release(j);
+            for k in kids {
+                release(k);
+            }
+        }
+    }
+    rt.shutdown();
+}
+
 #[test]
 fn race_and_with_timeout() {
     let rt = Runtime::new(2);
