@@ -407,17 +407,74 @@ unsafe fn recv_at_once(inn: &Inner, st: &mut State) -> Option<(i64, i64)> {
 #[no_mangle]
 pub unsafe extern "C" fn aria_chan_send(ch: *mut u8, bits: i64) -> *mut Task {
     // SAFETY: caller contract.
+    unsafe { start_send(ch, bits).into_task(false) }
+}
+
+/// How an operation started: completed at once with `{err, val}`, or
+/// waiting as the task returned.
+enum Started {
+    Done(i64, i64),
+    Waiting(*mut Task),
+}
+
+impl Started {
+    /// For `aria_chan_send` / `aria_chan_recv`: always a task.
+    fn into_task(self, managed: bool) -> *mut Task {
+        match self {
+            Started::Done(err, val) => ready(err, val, managed),
+            Started::Waiting(t) => t,
+        }
+    }
+
+    /// For the `aria_chan_try_*` calls: done at once without a task (see
+    /// [`at_once`]) when `fast` (no task runs here: always the task).
+    fn into_try_if(self, fast: bool, managed: bool) -> AriaResult {
+        match self {
+            Started::Done(err, val) if fast => at_once(err, val, managed),
+            Started::Done(err, val) => AriaResult {
+                err: TRY_TASK,
+                val: ready(err, val, managed) as i64,
+            },
+            Started::Waiting(t) => AriaResult {
+                err: TRY_TASK,
+                val: t as i64,
+            },
+        }
+    }
+}
+
+/// Starts `c.send(bits)`: done at once, or a waiting task.
+///
+/// # Safety
+/// As [`aria_chan_send`].
+unsafe fn start_send(ch: *mut u8, bits: i64) -> Started {
+    // SAFETY: caller contract.
     unsafe {
         let inn = inner(ch);
         let mut st = inn.lock();
         if let Some(err) = send_at_once(inn, &mut st, bits) {
-            drop(st);
-            return ready(err, 0, false);
+            return Started::Done(err, 0);
         }
         if inn.managed {
             aria_retain(bits as *mut u8);
         }
-        wait_op::<true>(ch, &mut st, inn.managed, bits)
+        Started::Waiting(wait_op::<true>(ch, &mut st, inn.managed, bits))
+    }
+}
+
+/// Starts `c.recv()`: done at once (the value owned), or a waiting task.
+///
+/// # Safety
+/// As [`aria_chan_recv`].
+unsafe fn start_recv(ch: *mut u8) -> Started {
+    // SAFETY: caller contract.
+    unsafe {
+        let inn = inner(ch);
+        let mut st = inn.lock();
+        if let Some((err, v)) = recv_at_once(inn, &mut st) {
+            return Started::Done(err, v);
+        }
+        Started::Waiting(wait_op::<false>(ch, &mut st, inn.managed, 0))
     }
 }
 
@@ -429,16 +486,7 @@ pub unsafe extern "C" fn aria_chan_send(ch: *mut u8, bits: i64) -> *mut Task {
 #[no_mangle]
 pub unsafe extern "C" fn aria_chan_recv(ch: *mut u8) -> *mut Task {
     // SAFETY: caller contract.
-    unsafe {
-        let inn = inner(ch);
-        let managed = inn.managed;
-        let mut st = inn.lock();
-        if let Some((err, v)) = recv_at_once(inn, &mut st) {
-            drop(st);
-            return ready(err, v, managed);
-        }
-        wait_op::<false>(ch, &mut st, managed, 0)
-    }
+    unsafe { start_recv(ch).into_task(inner(ch).managed) }
 }
 
 /// Whether the `await` running in this thread's current task may complete
@@ -491,32 +539,10 @@ pub(crate) fn at_once(err: i64, val: i64, managed: bool) -> AriaResult {
 /// by the running task at its `await`.
 #[no_mangle]
 pub unsafe extern "C" fn aria_chan_try_send(ch: *mut u8, bits: i64) -> AriaResult {
-    // SAFETY: caller contract.
-    unsafe {
-        match try_gate() {
-            Err(e) => return AriaResult::err(e),
-            Ok(false) => {
-                return AriaResult {
-                    err: TRY_TASK,
-                    val: aria_chan_send(ch, bits) as i64,
-                }
-            }
-            Ok(true) => {}
-        }
-        let inn = inner(ch);
-        let mut st = inn.lock();
-        if let Some(err) = send_at_once(inn, &mut st, bits) {
-            drop(st);
-            return at_once(err, 0, false);
-        }
-        if inn.managed {
-            aria_retain(bits as *mut u8);
-        }
-        let t = wait_op::<true>(ch, &mut st, inn.managed, bits);
-        AriaResult {
-            err: TRY_TASK,
-            val: t as i64,
-        }
+    match try_gate() {
+        Err(e) => AriaResult::err(e),
+        // SAFETY: caller contract.
+        Ok(fast) => unsafe { start_send(ch, bits).into_try_if(fast, false) },
     }
 }
 
@@ -528,30 +554,10 @@ pub unsafe extern "C" fn aria_chan_try_send(ch: *mut u8, bits: i64) -> AriaResul
 /// `ch` is a live channel; called by the running task at its `await`.
 #[no_mangle]
 pub unsafe extern "C" fn aria_chan_try_recv(ch: *mut u8) -> AriaResult {
-    // SAFETY: caller contract.
-    unsafe {
-        match try_gate() {
-            Err(e) => return AriaResult::err(e),
-            Ok(false) => {
-                return AriaResult {
-                    err: TRY_TASK,
-                    val: aria_chan_recv(ch) as i64,
-                }
-            }
-            Ok(true) => {}
-        }
-        let inn = inner(ch);
-        let managed = inn.managed;
-        let mut st = inn.lock();
-        if let Some((err, v)) = recv_at_once(inn, &mut st) {
-            drop(st);
-            return at_once(err, v, managed);
-        }
-        let t = wait_op::<false>(ch, &mut st, managed, 0);
-        AriaResult {
-            err: TRY_TASK,
-            val: t as i64,
-        }
+    match try_gate() {
+        Err(e) => AriaResult::err(e),
+        // SAFETY: caller contract.
+        Ok(fast) => unsafe { start_recv(ch).into_try_if(fast, inner(ch).managed) },
     }
 }
 
