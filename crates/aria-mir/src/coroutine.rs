@@ -30,7 +30,12 @@
 //!   await is affine, and returns 0 (pending). After the await, resumed or
 //!   not: `aria_task_cancelled(task)` → the lowering's cancel block (defers,
 //!   releases, `ERR_CANCELLED`); else `(err, val) = aria_task_result(target)`
-//!   and on to the lowering's `next` block. Every `Return(err, val)` of `F`
+//!   and on to the lowering's `next` block. An await with `finish: f`
+//!   (`await c.recv()` and the other operations whose `aria_*_try_*`
+//!   call made the task their waiter) suspends without `aria_task_await`;
+//!   resumed, `(err, val) = f(op, task)`: `TRY_CANCELLED` → the cancel
+//!   block, `TRY_WAIT` → suspend again, else on to `next`. Every
+//!   `Return(err, val)` of `F`
 //!   stores the result at the task's result offsets and returns 1
 //!   (complete); a panic unwinding out of `F` ends in `Return(code, 0)` with
 //!   the panicking flag set, which the scheduler turns into the task's
@@ -461,26 +466,32 @@ fn resume(f: &mut Function, co: &Coroutine, frame: &Frame, points: &[AwaitPoint]
             val,
             next,
             cancel,
+            finish,
         } = std::mem::replace(&mut g.blocks[b.0 as usize].term, Terminator::Unreachable)
         else {
             unreachable!("await points end in Terminator::Await");
         };
         let (suspend, resumed, post, got) = (g.block(), g.block(), g.block(), g.block());
-        let ready = g.call(
-            b,
-            "aria_task_await",
-            &[MTy::I32],
-            vec![t.clone(), target.clone()],
-        )[0];
-        let go = g.local(MTy::I8, None);
-        g.push(
-            b,
-            Stmt::Assign(
-                go,
-                Rvalue::Bin(BinOp::Ne, local(ready), Operand::Int(0, MTy::I32)),
-            ),
-        );
-        g.term(b, Terminator::Branch(local(go), post, suspend));
+        if finish.is_some() {
+            // The task already waits for the operation: suspend now.
+            g.term(b, Terminator::Goto(suspend));
+        } else {
+            let ready = g.call(
+                b,
+                "aria_task_await",
+                &[MTy::I32],
+                vec![t.clone(), target.clone()],
+            )[0];
+            let go = g.local(MTy::I8, None);
+            g.push(
+                b,
+                Stmt::Assign(
+                    go,
+                    Rvalue::Bin(BinOp::Ne, local(ready), Operand::Int(0, MTy::I32)),
+                ),
+            );
+            g.term(b, Terminator::Branch(local(go), post, suspend));
+        }
 
         for &l in &pt.saved {
             g.push(suspend, Stmt::Store(t.clone(), frame.at(l), local(l)));
@@ -512,10 +523,27 @@ fn resume(f: &mut Function, co: &Coroutine, frame: &Frame, points: &[AwaitPoint]
         g.term(resumed, Terminator::Goto(post));
         cases.push((pt.state, resumed));
 
-        let c = g.call(post, "aria_task_cancelled", &[MTy::I8], vec![t.clone()])[0];
-        g.term(post, Terminator::Branch(local(c), body(cancel), got));
-
-        let r = g.call(got, "aria_task_result", &[MTy::I64, MTy::I64], vec![target]);
+        let r = if let Some(f) = finish {
+            // Ending the operation tells whether the task must stop, or
+            // wait for it again (the saved locals are still the live ones).
+            let r = g.call(post, f, &[MTy::I64, MTy::I64], vec![target, t.clone()]);
+            let again = g.block();
+            let is = |g: &mut Gen, b: BlockId, v: i64| {
+                let c = g.local(MTy::I8, None);
+                let rhs = Operand::Int(v, MTy::I64);
+                g.push(b, Stmt::Assign(c, Rvalue::Bin(BinOp::Eq, local(r[0]), rhs)));
+                local(c)
+            };
+            let stop = is(&mut g, post, TRY_CANCELLED);
+            g.term(post, Terminator::Branch(stop, body(cancel), again));
+            let wait = is(&mut g, again, TRY_WAIT);
+            g.term(again, Terminator::Branch(wait, suspend, got));
+            r
+        } else {
+            let c = g.call(post, "aria_task_cancelled", &[MTy::I8], vec![t.clone()])[0];
+            g.term(post, Terminator::Branch(local(c), body(cancel), got));
+            g.call(got, "aria_task_result", &[MTy::I64, MTy::I64], vec![target])
+        };
         g.push(got, Stmt::Assign(err, Rvalue::Use(local(r[0]))));
         let ty = g.locals[val.0 as usize].ty;
         let v = from_bits(&mut g, got, local(r[1]), ty);

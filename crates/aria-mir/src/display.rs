@@ -208,11 +208,13 @@ impl Writer<'_> {
                 val,
                 next,
                 cancel,
+                finish,
             } => format!(
-                "_{}, _{} = await {}, bb{}, cancel bb{}",
+                "_{}, _{} = await {}{}, bb{}, cancel bb{}",
                 err.0,
                 val.0,
                 self.op(task),
+                finish.map(|f| format!(" finish {f}")).unwrap_or_default(),
                 next.0,
                 cancel.0
             ),

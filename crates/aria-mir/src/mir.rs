@@ -292,16 +292,36 @@ pub enum Terminator {
     /// `err: I64` and `val` (the value type's machine type; a managed `val`
     /// is owned), or, when the current task was cancelled, at `cancel`,
     /// which runs the cleanups active here and leaves with `ERR_CANCELLED`.
+    ///
+    /// With `finish: Some(f)`, `task` is instead the block of a runtime
+    /// operation the current task already waits for (an `aria_*_try_*`
+    /// call returned `TRY_WAIT`): the task suspends at once and, resumed,
+    /// `f(task, current_task) -> {err, val}` ends the operation; `err`
+    /// `TRY_CANCELLED` goes to `cancel`, `TRY_WAIT` suspends again (the
+    /// operation must wait once more: a socket not ready after all),
+    /// anything else is the result.
     Await {
         task: Operand,
         err: Local,
         val: Local,
         next: BlockId,
         cancel: BlockId,
+        finish: Option<&'static str>,
     },
     /// Never reached (after `exit`, or a block with no predecessors).
     Unreachable,
 }
+
+/// `err` of the `aria_*_try_*` runtime calls behind `await c.recv()` and
+/// the like (docs/RUNTIME_ABI.md): `val` is the operation's built-in task
+/// (owned), to await as usual (`aria_rt::chan::TRY_TASK`).
+pub const TRY_TASK: i64 = i64::MIN;
+/// `err` of `aria_*_try_*` (and of an operation's finish call): nothing
+/// happened, the awaiting task must stop at this await as cancelled.
+pub const TRY_CANCELLED: i64 = i64::MIN + 1;
+/// `err` of `aria_*_try_*`: the current task now waits for the operation
+/// whose block is `val`; an `Await` with `finish` suspends on it.
+pub const TRY_WAIT: i64 = i64::MIN + 2;
 
 impl Terminator {
     /// The blocks control may go to next.

@@ -77,6 +77,9 @@ pub fn runtime_signature(name: &str) -> Option<Sig> {
         "aria_chan_new" => (&[I64, I32], R),
         "aria_chan_try_send" | "aria_conn_try_read" | "aria_conn_try_write" => (PP, R),
         "aria_chan_try_recv" => (P, R),
+        "aria_chan_finish_send" | "aria_chan_finish_recv" | "aria_finish_sleep" => (PP, R),
+        "aria_conn_finish_read" | "aria_conn_finish_write" => (PP, R),
+        "aria_try_sleep" => (P, R),
         "aria_chan_send" | "aria_tcp_connect" | "aria_conn_read" | "aria_conn_write" => (PP, P),
         "aria_write_file" => (PP, P),
         "aria_chan_recv" | "aria_listener_accept" | "aria_read_file" | "aria_listener_port" => {

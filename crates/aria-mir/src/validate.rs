@@ -277,6 +277,7 @@ impl Checker<'_> {
                 val,
                 next,
                 cancel,
+                ..
             } => {
                 if self.f.coroutine.is_none() {
                     return Err("await outside an async body".into());

@@ -35,6 +35,7 @@ use std::ffi::CStr;
 use std::sync::atomic::{AtomicUsize, Ordering::*};
 
 use crate::array::{new_array, parts, store};
+use crate::chan::{current_gate, must_stop, TRY_CANCELLED, TRY_TASK, TRY_WAIT};
 use crate::layout::{ERR_CANCELLED, ERR_INVALID, ERR_TIMEOUT};
 use crate::task::abi::yield_task;
 use crate::task::native::{complete_unspawned, new_task, start_waiting, Native};
@@ -43,6 +44,7 @@ use crate::task::wait::{self, claim, WaitNode, NODE_NATIVE, WAIT_NATIVE};
 use crate::task::{
     flags, release, result, retain, state, Task, FLAG_C_FRAME, FLAG_NUMBERED, FLAG_RESULT_MANAGED,
 };
+use crate::AriaResult;
 
 /// Is `t`'s cancellation requested?
 unsafe fn cancelled(t: *mut Task) -> bool {
@@ -107,6 +109,66 @@ pub extern "C" fn aria_sleep(ms: i64) -> *mut Task {
         }
     }
     t
+}
+
+/// `await sleep(ms)` without a task (docs/RUNTIME_ABI.md, "Awaiting
+/// without a task"): the awaiting task itself waits (`WAIT_NATIVE`) for a
+/// timer entry holding a reference to it, and the result is `{TRY_WAIT,
+/// 0}`; `{TRY_CANCELLED, 0}` when it must stop now; `{TRY_TASK, the task
+/// of aria_sleep(ms)}` for `ms <= 0` (a yield) or when no task runs here.
+/// A stale entry (the sleep was cancelled) only fails its claim when it
+/// fires: a cancelled task never waits again.
+#[no_mangle]
+pub extern "C" fn aria_try_sleep(ms: i64) -> AriaResult {
+    let cur = match current_gate() {
+        Err(e) => return AriaResult::err(e),
+        Ok(cur) => cur,
+    };
+    if cur.is_null() || ms <= 0 {
+        return AriaResult {
+            err: TRY_TASK,
+            val: aria_sleep(ms) as i64,
+        };
+    }
+    let shared = crate::sched::current();
+    let deadline = shared.timers.deadline_after_ms(ms);
+    // SAFETY: `cur` runs here; the entry's reference keeps it alive.
+    unsafe {
+        if !wait::try_publish(cur, WAIT_NATIVE) {
+            return AriaResult::err(TRY_CANCELLED);
+        }
+        retain(cur);
+        if shared
+            .timers
+            .insert(deadline, crate::task::TaskRef::from_raw(cur))
+        {
+            shared.timer_added_earliest();
+        }
+    }
+    AriaResult {
+        err: TRY_WAIT,
+        val: 0,
+    }
+}
+
+/// Ends `task`'s sleep after its wake ([`aria_try_sleep`] returned
+/// `TRY_WAIT`): `{0, 0}`, or `{TRY_CANCELLED, 0}` when it must stop
+/// (woken by a cancellation: its timer entry is then stale).
+///
+/// # Safety
+/// `task` runs here, woken from the wait of its `aria_try_sleep`.
+#[no_mangle]
+pub unsafe extern "C" fn aria_finish_sleep(_op: *mut u8, task: *mut Task) -> AriaResult {
+    // SAFETY: caller contract; a started task has its runtime.
+    unsafe {
+        if !must_stop(task) {
+            return AriaResult::ok(0);
+        }
+        if cancelled(task) {
+            (*(*(*task).sched.get())).timers.note_stale();
+        }
+        AriaResult::err(TRY_CANCELLED)
+    }
 }
 
 /// `yield_now()`: the immortal yield task (awaiting it requeues the caller

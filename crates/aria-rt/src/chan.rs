@@ -5,8 +5,11 @@
 //!
 //! A channel is a buffer of at most `capacity` values (as i64 bits) and two
 //! FIFO queues of waiting operations, all under one mutex. A waiting send
-//! or recv is a built-in task waiting with `WAIT_NATIVE` ([`crate::task::wait`])
-//! whose queue node lives in its frame.
+//! or recv is an [`Op`] whose queue node names the task that waits with
+//! `WAIT_NATIVE` ([`crate::task::wait`]) for it: a built-in task with the
+//! `Op` in its frame (`aria_chan_send` / `aria_chan_recv`), or — for
+//! `await c.send(v)` / `await c.recv()` — the awaiting task itself, the
+//! `Op` in a pool block (no task, one wake: Go's sudog).
 //!
 //! Invariants (all under the channel's lock):
 //! - Receivers wait only while the buffer is empty and no sender waits;
@@ -43,8 +46,11 @@
 //! [`aria_chan_try_recv`]: the same code as `aria_chan_send` /
 //! `aria_chan_recv` ([`send_at_once`], [`recv_at_once`], [`wait_op`]), but
 //! an operation that completes at once returns its result without a task
-//! (taking a unit of the run's budget), and with a pending cancellation
-//! request of the awaiting task nothing happens ([`TRY_CANCELLED`]).
+//! (taking a unit of the run's budget), one that must wait is waited for
+//! by the awaiting task ([`TRY_WAIT`], then [`finish`] after its wake),
+//! and with a pending cancellation request of the awaiting task nothing
+//! happens ([`TRY_CANCELLED`]). The cancellation rules are the same
+//! either way: [`Op::end_wait`] is shared.
 
 use std::collections::VecDeque;
 use std::ffi::CStr;
@@ -56,7 +62,8 @@ use crate::asynclib::ready;
 use crate::layout::{ERR_CANCELLED, ERR_CLOSED, ERR_INVALID, KIND_CHAN};
 use crate::object::{alloc_object, aria_release, aria_retain, free_object, PrivateDrop};
 use crate::task::native::{new_task, start_waiting, Native};
-use crate::task::wait::{claim, WAIT_NATIVE};
+use crate::task::pool;
+use crate::task::wait::{claim, try_publish, WAIT_NATIVE};
 use crate::task::{frame, state, Task};
 use crate::waitq::{Linked, Links, Queue};
 use crate::AriaResult;
@@ -190,32 +197,55 @@ impl<const SEND: bool> Native for Op<SEND> {
     unsafe fn resume(this: *mut Self, task: *mut Task) -> Option<(i64, i64)> {
         // SAFETY: runner; the node and the channel are live (module invariants).
         unsafe {
-            let w = ptr::addr_of_mut!((*this).w);
-            let inn = inner((*this).ch);
-            let mut st = inn.lock();
             // Woken by a cancellation: nobody claimed us; leave the queue.
+            let outcome = Op::end_wait(this, state(task).is_cancelled());
+            Some(Op::result(this, outcome).unwrap_or((ERR_CANCELLED, 0)))
+            // A send that did not deliver releases its value in `drop`.
+        }
+    }
+}
+
+impl<const SEND: bool> Op<SEND> {
+    /// Ends the wait of the operation after its wake: its node leaves the
+    /// queue (if a cancellation woke it, nobody claimed it), and a recv
+    /// handed a value gives it back when `cancelled`. The outcome: `DONE`,
+    /// `CLOSED`, or `PENDING` (cancelled, nothing happened).
+    ///
+    /// # Safety
+    /// `this` is live, its node queued or claimed, and its wait woken.
+    unsafe fn end_wait(this: *mut Self, cancelled: bool) -> u8 {
+        // SAFETY: caller contract; the node is touched under the lock.
+        unsafe {
+            let w = ptr::addr_of_mut!((*this).w);
+            let mut st = inner((*this).ch).lock();
             if SEND {
                 st.senders.remove(w);
             } else {
                 st.receivers.remove(w);
             }
-            let mut outcome = (*w).outcome;
-            if !SEND && outcome == DONE && state(task).is_cancelled() {
-                // Cancelled after the hand-over: the value goes back.
+            let outcome = (*w).outcome;
+            if !SEND && outcome == DONE && cancelled {
                 give_back(&mut st, std::mem::replace(&mut (*w).value, 0));
-                outcome = PENDING;
+                return PENDING;
             }
-            drop(st);
+            outcome
+        }
+    }
+
+    /// `{err, val}` of an ended wait (a received value moves out);
+    /// `None` when it was cancelled.
+    ///
+    /// # Safety
+    /// `this` is live and its wait ended ([`Op::end_wait`]).
+    unsafe fn result(this: *mut Self, outcome: u8) -> Option<(i64, i64)> {
+        // SAFETY: caller contract.
+        unsafe {
             match outcome {
                 DONE if SEND => Some((0, 0)),
-                DONE => {
-                    let v = std::mem::replace(&mut (*w).value, 0);
-                    Some((0, v))
-                }
+                DONE => Some((0, std::mem::replace(&mut (*this).w.value, 0))),
                 CLOSED => Some((ERR_CLOSED, 0)),
-                _ => Some((ERR_CANCELLED, 0)),
+                _ => None,
             }
-            // A send that did not deliver releases its value in `drop`.
         }
     }
 }
@@ -233,7 +263,26 @@ impl<const SEND: bool> Drop for Op<SEND> {
     }
 }
 
-/// Creates the task of a waiting operation and queues its node.
+/// Who waits for an operation that cannot complete at once.
+#[derive(Clone, Copy)]
+enum Waiting {
+    /// A new built-in task (`aria_chan_send` / `aria_chan_recv`, or no
+    /// task runs on this thread).
+    NewTask,
+    /// The awaiting task itself (`await c.send(v)` / `await c.recv()`),
+    /// running on this thread.
+    Current(*mut Task),
+}
+
+/// Bytes of the block of an operation its awaiting task waits for directly.
+const fn op_block_size<const SEND: bool>() -> usize {
+    crate::task::pool::round(std::mem::size_of::<Op<SEND>>())
+}
+
+/// Queues a waiting operation, its node in the frame of a new built-in
+/// task or in a block for the current task (which waits with
+/// `WAIT_NATIVE` from now on: not when it is cancelled, then nothing
+/// happens). A send's value is retained here (managed), once it waits.
 ///
 /// # Safety
 /// `ch` is live; `st` is its locked state.
@@ -242,30 +291,98 @@ unsafe fn wait_op<const SEND: bool>(
     st: &mut State,
     managed: bool,
     value: i64,
-) -> *mut Task {
-    // SAFETY: caller contract; the new task's frame holds the node at a
-    // stable address; it waits (WAIT_NATIVE) before the node is visible.
+    who: Waiting,
+) -> Started {
+    // SAFETY: caller contract; the node is at a stable address (a task's
+    // frame or a pool block); its waiter waits (WAIT_NATIVE) before the
+    // node is visible.
     unsafe {
+        let op = Op::<SEND> {
+            w: Waiter::new(value),
+            ch,
+            managed,
+        };
+        let (w, started) = match who {
+            Waiting::NewTask => {
+                let t = new_task(op, false, managed && !SEND);
+                start_waiting(crate::sched::current(), t);
+                let w = ptr::addr_of_mut!((*frame(t).cast::<Op<SEND>>()).w);
+                (*w).owner = t;
+                (w, Started::Waiting(t))
+            }
+            Waiting::Current(cur) => {
+                if !try_publish(cur, WAIT_NATIVE) {
+                    std::mem::forget(op);
+                    return Started::Cancelled;
+                }
+                let block = pool::alloc_block(op_block_size::<SEND>()).cast::<Op<SEND>>();
+                block.write(op);
+                let w = ptr::addr_of_mut!((*block).w);
+                (*w).owner = cur;
+                (w, Started::Direct(block.cast()))
+            }
+        };
         aria_retain(ch);
-        let t = new_task(
-            Op::<SEND> {
-                w: Waiter::new(value),
-                ch,
-                managed,
-            },
-            false,
-            managed && !SEND,
-        );
-        let w = ptr::addr_of_mut!((*frame(t).cast::<Op<SEND>>()).w);
-        (*w).owner = t;
-        start_waiting(crate::sched::current(), t);
+        if SEND && managed {
+            aria_retain(value as *mut u8);
+        }
         if SEND {
             st.senders.push_back(w);
         } else {
             st.receivers.push_back(w);
         }
-        t
+        started
     }
+}
+
+/// `aria_chan_finish_send(op, task)` / `aria_chan_finish_recv(op, task)`:
+/// ends the wait of running task `task` on operation `op` (from
+/// [`aria_chan_try_send`] / [`aria_chan_try_recv`] returning [`TRY_WAIT`]),
+/// after its wake: `{err, val}` as the operation's task would have
+/// completed (a received value owned), or `{TRY_CANCELLED, 0}` when
+/// `task` must stop (cancelled, or the runtime closing for exit) and the
+/// operation took / delivered nothing (a value handed to a recv goes back).
+/// Frees `op`.
+///
+/// # Safety
+/// `op` came from a `TRY_WAIT` of `task`, which was woken since and runs
+/// here.
+unsafe fn finish<const SEND: bool>(op: *mut u8, task: *mut Task) -> AriaResult {
+    // SAFETY: caller contract: the block holds a live `Op`, claimed or
+    // cancelled, that only this task uses now.
+    unsafe {
+        let this = op.cast::<Op<SEND>>();
+        let stop = must_stop(task);
+        let outcome = Op::end_wait(this, stop);
+        let r = Op::result(this, outcome);
+        ptr::drop_in_place(this);
+        pool::free_block(op, op_block_size::<SEND>());
+        match r {
+            Some((0, v)) => AriaResult::ok(v),
+            Some((err, v)) if !stop => AriaResult { err, val: v },
+            _ => AriaResult::err(TRY_CANCELLED),
+        }
+    }
+}
+
+/// See [`finish`].
+///
+/// # Safety
+/// As [`finish`].
+#[no_mangle]
+pub unsafe extern "C" fn aria_chan_finish_send(op: *mut u8, task: *mut Task) -> AriaResult {
+    // SAFETY: caller contract.
+    unsafe { finish::<true>(op, task) }
+}
+
+/// See [`finish`].
+///
+/// # Safety
+/// As [`finish`].
+#[no_mangle]
+pub unsafe extern "C" fn aria_chan_finish_recv(op: *mut u8, task: *mut Task) -> AriaResult {
+    // SAFETY: caller contract.
+    unsafe { finish::<false>(op, task) }
 }
 
 /// Pops waiters of `q` until one is claimed (returned; its task is not yet
@@ -325,6 +442,11 @@ pub const TRY_TASK: i64 = i64::MIN;
 /// exit); the operation did not happen and the `await` must stop now, as
 /// when `aria_task_cancelled` returns 1 after it.
 pub const TRY_CANCELLED: i64 = i64::MIN + 1;
+/// `err` of the `aria_*_try_*` calls: the awaiting task now waits for the
+/// operation, `val` (its block): the task suspends, and when resumed calls
+/// the operation's `aria_*_finish_*(val, task)` for the `{err, val}` of the
+/// await (or `TRY_CANCELLED`).
+pub const TRY_WAIT: i64 = i64::MIN + 2;
 
 /// The part of `send` that completes at once: `Some(err)` — the value is
 /// taken by the first waiting receiver or buffered (retained when
@@ -407,14 +529,19 @@ unsafe fn recv_at_once(inn: &Inner, st: &mut State) -> Option<(i64, i64)> {
 #[no_mangle]
 pub unsafe extern "C" fn aria_chan_send(ch: *mut u8, bits: i64) -> *mut Task {
     // SAFETY: caller contract.
-    unsafe { start_send(ch, bits).into_task(false) }
+    unsafe { start_send(ch, bits, Waiting::NewTask).into_task(false) }
 }
 
-/// How an operation started: completed at once with `{err, val}`, or
-/// waiting as the task returned.
+/// How an operation started.
 enum Started {
+    /// Completed at once with `{err, val}`.
     Done(i64, i64),
+    /// Waiting as this built-in task.
     Waiting(*mut Task),
+    /// The current task waits for it: the operation's block.
+    Direct(*mut u8),
+    /// Not started: the current task is cancelled.
+    Cancelled,
 }
 
 impl Started {
@@ -423,22 +550,26 @@ impl Started {
         match self {
             Started::Done(err, val) => ready(err, val, managed),
             Started::Waiting(t) => t,
+            Started::Direct(_) | Started::Cancelled => {
+                unreachable!("only the try_ calls wait in the current task")
+            }
         }
     }
 
     /// For the `aria_chan_try_*` calls: done at once without a task (see
-    /// [`at_once`]) when `fast` (no task runs here: always the task).
-    fn into_try_if(self, fast: bool, managed: bool) -> AriaResult {
+    /// [`at_once`]), or how it waits.
+    fn into_try(self, managed: bool) -> AriaResult {
         match self {
-            Started::Done(err, val) if fast => at_once(err, val, managed),
-            Started::Done(err, val) => AriaResult {
-                err: TRY_TASK,
-                val: ready(err, val, managed) as i64,
-            },
+            Started::Done(err, val) => at_once(err, val, managed),
             Started::Waiting(t) => AriaResult {
                 err: TRY_TASK,
                 val: t as i64,
             },
+            Started::Direct(op) => AriaResult {
+                err: TRY_WAIT,
+                val: op as i64,
+            },
+            Started::Cancelled => AriaResult::err(TRY_CANCELLED),
         }
     }
 }
@@ -447,7 +578,7 @@ impl Started {
 ///
 /// # Safety
 /// As [`aria_chan_send`].
-unsafe fn start_send(ch: *mut u8, bits: i64) -> Started {
+unsafe fn start_send(ch: *mut u8, bits: i64, who: Waiting) -> Started {
     // SAFETY: caller contract.
     unsafe {
         let inn = inner(ch);
@@ -455,10 +586,7 @@ unsafe fn start_send(ch: *mut u8, bits: i64) -> Started {
         if let Some(err) = send_at_once(inn, &mut st, bits) {
             return Started::Done(err, 0);
         }
-        if inn.managed {
-            aria_retain(bits as *mut u8);
-        }
-        Started::Waiting(wait_op::<true>(ch, &mut st, inn.managed, bits))
+        wait_op::<true>(ch, &mut st, inn.managed, bits, who)
     }
 }
 
@@ -466,7 +594,7 @@ unsafe fn start_send(ch: *mut u8, bits: i64) -> Started {
 ///
 /// # Safety
 /// As [`aria_chan_recv`].
-unsafe fn start_recv(ch: *mut u8) -> Started {
+unsafe fn start_recv(ch: *mut u8, who: Waiting) -> Started {
     // SAFETY: caller contract.
     unsafe {
         let inn = inner(ch);
@@ -474,7 +602,7 @@ unsafe fn start_recv(ch: *mut u8) -> Started {
         if let Some((err, v)) = recv_at_once(inn, &mut st) {
             return Started::Done(err, v);
         }
-        Started::Waiting(wait_op::<false>(ch, &mut st, inn.managed, 0))
+        wait_op::<false>(ch, &mut st, inn.managed, 0, who)
     }
 }
 
@@ -486,30 +614,41 @@ unsafe fn start_recv(ch: *mut u8) -> Started {
 #[no_mangle]
 pub unsafe extern "C" fn aria_chan_recv(ch: *mut u8) -> *mut Task {
     // SAFETY: caller contract.
-    unsafe { start_recv(ch).into_task(inner(ch).managed) }
+    unsafe { start_recv(ch, Waiting::NewTask).into_task(inner(ch).managed) }
 }
 
 /// Whether the `await` running in this thread's current task may complete
-/// an operation without a task: `Err(TRY_CANCELLED)` on a pending
-/// cancellation request or a runtime closing for exit (what
-/// `aria_task_cancelled` honours after any await); `Ok(false)` when no
-/// task runs here (take the task path).
+/// an operation without a task: `Err(TRY_CANCELLED)` when it must stop
+/// ([`must_stop`]); `Ok(false)` when no task runs here (take the task path).
 pub(crate) fn try_gate() -> Result<bool, i64> {
+    current_gate().map(|t| !t.is_null())
+}
+
+/// [`try_gate`] giving the current task (null when none runs here).
+pub(crate) fn current_gate() -> Result<*mut Task, i64> {
     let cur = crate::sched::context::current_task();
-    if cur.is_null() {
-        return Ok(false);
+    // SAFETY: the current task is live while it runs.
+    if !cur.is_null() && unsafe { must_stop(cur) } {
+        return Err(TRY_CANCELLED);
     }
-    // SAFETY: the current task is live while it runs; its runtime outlives it.
+    Ok(cur)
+}
+
+/// Must running task `t` stop at its await: a pending cancellation
+/// request, or its runtime closing for exit (what `aria_task_cancelled`
+/// honours after any await)?
+///
+/// # Safety
+/// `t` is live.
+pub(crate) unsafe fn must_stop(t: *mut Task) -> bool {
+    // SAFETY: caller contract; a task's runtime outlives it.
     unsafe {
-        if state(cur).is_cancelled() {
-            return Err(TRY_CANCELLED);
+        if state(t).is_cancelled() {
+            return true;
         }
-        let shared = (*cur).sched.get().read();
-        if !shared.is_null() && (*shared).closing.load(std::sync::atomic::Ordering::Acquire) {
-            return Err(TRY_CANCELLED);
-        }
+        let shared = (*t).sched.get().read();
+        !shared.is_null() && (*shared).closing.load(std::sync::atomic::Ordering::Acquire)
     }
-    Ok(true)
 }
 
 /// `{err, 0}` of an operation completed at once by an `await` that takes
@@ -530,34 +669,54 @@ pub(crate) fn at_once(err: i64, val: i64, managed: bool) -> AriaResult {
 /// `await c.send(v)` without a task when it can: a send that completes at
 /// once (as `aria_chan_send` would, same code) returns `{0 or ERR_CLOSED,
 /// 0}`, one unit of budget taken (see [`at_once`]); one that must wait
-/// returns `{TRY_TASK, its waiting task}`; with a pending cancellation
-/// nothing happens: `{TRY_CANCELLED, 0}` (LANGUAGE.md §7.6: a cancelled
-/// send delivers nothing). `bits` is borrowed, as for `aria_chan_send`.
+/// makes the awaiting task wait for it and returns `{TRY_WAIT, its
+/// block}`: the task suspends, and `aria_chan_finish_send` ends the wait
+/// (`{TRY_TASK, a waiting task}` when no task runs on this thread); with
+/// a pending cancellation nothing happens: `{TRY_CANCELLED, 0}`
+/// (LANGUAGE.md §7.6: a cancelled send delivers nothing). `bits` is
+/// borrowed, as for `aria_chan_send`.
 ///
 /// # Safety
 /// `ch` is a live channel; `bits` a live value of its element type; called
 /// by the running task at its `await`.
 #[no_mangle]
 pub unsafe extern "C" fn aria_chan_try_send(ch: *mut u8, bits: i64) -> AriaResult {
-    match try_gate() {
+    match current_gate() {
         Err(e) => AriaResult::err(e),
         // SAFETY: caller contract.
-        Ok(fast) => unsafe { start_send(ch, bits).into_try_if(fast, false) },
+        Ok(cur) if !cur.is_null() => unsafe {
+            start_send(ch, bits, Waiting::Current(cur)).into_try(false)
+        },
+        // SAFETY: caller contract.
+        Ok(_) => unsafe { try_task(aria_chan_send(ch, bits)) },
     }
 }
 
 /// `await c.recv()` without a task when it can: like
 /// [`aria_chan_try_send`]; completed at once: `{0, value (owned)}` or
-/// `{ERR_CLOSED, 0}` (a cancelled recv takes nothing).
+/// `{ERR_CLOSED, 0}` (a cancelled recv takes nothing); waiting:
+/// `aria_chan_finish_recv` ends it.
 ///
 /// # Safety
 /// `ch` is a live channel; called by the running task at its `await`.
 #[no_mangle]
 pub unsafe extern "C" fn aria_chan_try_recv(ch: *mut u8) -> AriaResult {
-    match try_gate() {
+    match current_gate() {
         Err(e) => AriaResult::err(e),
         // SAFETY: caller contract.
-        Ok(fast) => unsafe { start_recv(ch).into_try_if(fast, inner(ch).managed) },
+        Ok(cur) if !cur.is_null() => unsafe {
+            start_recv(ch, Waiting::Current(cur)).into_try(inner(ch).managed)
+        },
+        // SAFETY: caller contract.
+        Ok(_) => unsafe { try_task(aria_chan_recv(ch)) },
+    }
+}
+
+/// `{TRY_TASK, t}`: the awaiting code awaits built-in task `t` (owned).
+fn try_task(t: *mut Task) -> AriaResult {
+    AriaResult {
+        err: TRY_TASK,
+        val: t as i64,
     }
 }
 

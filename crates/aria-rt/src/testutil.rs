@@ -112,6 +112,41 @@ impl Drop for Await {
     }
 }
 
+/// The finish call of an operation the current task waits for
+/// (`aria_chan_finish_recv` and the like).
+pub type FinishFn = unsafe extern "C" fn(*mut u8, *mut Task) -> AriaResult;
+
+/// Ends an operation the current task waits for itself (an `aria_*_try_*`
+/// call returned `TRY_WAIT` with block `op`): suspends once, as generated
+/// code does, then yields `finish(op, task)` after the wake.
+pub struct Finish {
+    op: i64,
+    finish: FinishFn,
+    suspended: bool,
+}
+
+/// `await` of a `TRY_WAIT` in a test future (see [`Finish`]).
+pub fn finish(op: i64, finish: FinishFn) -> Finish {
+    Finish {
+        op,
+        finish,
+        suspended: false,
+    }
+}
+
+impl Future for Finish {
+    type Output = AriaResult;
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<AriaResult> {
+        if !self.suspended {
+            self.suspended = true;
+            return Poll::Pending;
+        }
+        let me = context::current_task();
+        // SAFETY: `me` runs this poll, woken from the wait on `op`.
+        Poll::Ready(unsafe { (self.finish)(self.op as *mut u8, me) })
+    }
+}
+
 /// A small deterministic PRNG (xorshift64*).
 pub struct Rng(pub u64);
 

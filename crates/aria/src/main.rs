@@ -2,7 +2,8 @@
 //!
 //! - `aria run FILE [--emit=tokens|ast|mir|clif] [ARGS..]`: compile and run
 //!   (with `--emit`, print that form to stdout instead of running);
-//! - `aria build FILE [-o OUT] [--emit=exe,obj] [--target-cpu=generic|native]`:
+//! - `aria build FILE [-o OUT] [--emit=exe,obj] [--target-cpu=generic|native]
+//!   [--link=static|dynamic]`:
 //!   compile to a standalone native executable (`native.rs`);
 //! - `aria check FILE`: diagnostics only;
 //! - `aria --version`, `aria --help`.
@@ -16,7 +17,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use driver::Emit;
-use native::{BuildEmit, BuildOptions, TargetCpu};
+use native::{BuildEmit, BuildOptions, LinkKind, TargetCpu};
 
 #[derive(Parser)]
 #[command(
@@ -60,6 +61,11 @@ enum Command {
         /// every feature of this machine's CPU (as `aria run` does)
         #[arg(long, value_enum, value_name = "CPU", default_value = "generic")]
         target_cpu: TargetCpu,
+        /// `static`: a self-contained executable (the default; dynamic
+        /// when this machine has no static C library); `dynamic`: linked
+        /// against the system's shared C library
+        #[arg(long, value_enum, value_name = "KIND", default_value = "static")]
+        link: LinkKind,
     },
     /// Report the program's errors and warnings without running it
     /// (exit status 0 when there are no errors, 1 otherwise)
@@ -82,12 +88,14 @@ fn main() {
             out,
             emit,
             target_cpu,
+            link,
         } => native::build(
             &file,
             &BuildOptions {
                 out,
                 emit,
                 target_cpu,
+                link,
             },
         ),
         Command::Check { file } => driver::check(&file),

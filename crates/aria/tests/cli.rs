@@ -224,6 +224,33 @@ fn build_hello_runs_like_run() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Does the executable ask for a dynamic loader (`readelf -l`: an
+/// `INTERP` header)? `None` without readelf.
+fn has_interpreter(exe: &std::path::Path) -> Option<bool> {
+    let o = Command::new("readelf").arg("-l").arg(exe).output().ok()?;
+    Some(text(&o.stdout).contains("INTERP"))
+}
+
+#[test]
+fn build_links_statically_unless_asked_otherwise() {
+    let dir = scratch_dir("build-link");
+    std::fs::write(dir.join("hello.aria"), HELLO).unwrap();
+    for (flag, dynamic) in [("--link=static", false), ("--link=dynamic", true)] {
+        let o = aria_in(&dir, &["build", flag, "hello.aria"]);
+        assert_eq!(o.status.code(), Some(0), "{flag}: {}", text(&o.stderr));
+        assert!(o.stderr.is_empty(), "{flag}: {}", text(&o.stderr));
+        let exe = dir.join("hello");
+        let run = Command::new(&exe).output().unwrap();
+        assert_eq!(text(&run.stdout), "Hello, Aria!\n", "{flag}");
+        if let Some(interp) = has_interpreter(&exe) {
+            assert_eq!(interp, dynamic, "{flag}: a dynamic loader?");
+        }
+    }
+    let o = aria_in(&dir, &["build", "--link=shared", "hello.aria"]);
+    assert_eq!(o.status.code(), Some(2), "clap usage error");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn build_panic_report_names_the_source() {
     let dir = scratch_dir("build-panic");

@@ -115,6 +115,7 @@ impl<'c, 'a> FnBuilder<'c, 'a> {
             val,
             next,
             cancel,
+            finish: None,
         });
         self.switch_to(next);
         self.unhold(mark);

@@ -86,12 +86,14 @@ pub fn prune(blocks: Vec<Block>) -> Vec<Block> {
                     val,
                     next,
                     cancel,
+                    finish,
                 } => Terminator::Await {
                     task,
                     err,
                     val,
                     next: remap(next),
                     cancel: remap(cancel),
+                    finish,
                 },
                 t => t,
             };

@@ -17,29 +17,27 @@
 //! `creates_task`): nobody else holds its handle.
 //!
 //! `await c.send(v)` / `await c.recv()` / `await k.read(n)` /
-//! `await k.write(s)` (the operand is the call itself) call
-//! `aria_chan_try_send` / `aria_chan_try_recv` / `aria_conn_try_read` /
-//! `aria_conn_try_write` instead
+//! `await k.write(s)` / `await sleep(ms)` (the operand is the call itself)
+//! call `aria_chan_try_send` / `aria_chan_try_recv` / `aria_conn_try_read` /
+//! `aria_conn_try_write` / `aria_try_sleep` instead
 //! ([`FnBuilder::await_chan`]), which complete the operation without a task
 //! when they can (its `{err, val}` then goes on exactly like an awaited
 //! result), tell the await to stop (a pending cancellation: nothing
-//! happened), or return the operation's built-in task, awaited as usual.
+//! happened), make the awaiting task the operation's waiter (an `Await`
+//! with `finish` suspends on it), or return the operation's built-in task
+//! (not in a task, or out of budget), awaited as usual.
 
 use super::func::FnBuilder;
 use super::layout::{mty, res_inner};
 use super::results::Split;
-use crate::mir::{BinOp, CastOp, MTy, Operand, Rvalue};
+use crate::mir::{
+    BinOp, CastOp, MTy, Operand, Rvalue, Terminator, TRY_CANCELLED, TRY_TASK, TRY_WAIT,
+};
 use aria_sema::tast::{Builtin, Callee as TCallee, Expr, ExprKind};
 use aria_sema::types::Ty;
 
 const NIL: Operand = Operand::Int(0, MTy::I8);
 
-/// `err` of `aria_*_try_*`: `val` is the operation's built-in task
-/// (owned), to await as usual (`aria_rt::chan::TRY_TASK`).
-pub const TRY_TASK: i64 = i64::MIN;
-/// `err` of `aria_*_try_*`: nothing happened, the awaiting task must
-/// stop at this await as cancelled (`aria_rt::chan::TRY_CANCELLED`).
-pub const TRY_CANCELLED: i64 = i64::MIN + 1;
 /// `ERR_CANCELLED` (LANGUAGE.md §10.2).
 const ERR_CANCELLED: i64 = -1;
 
@@ -142,14 +140,16 @@ impl<'c, 'a> FnBuilder<'c, 'a> {
     }
 
     /// `await c.send(v)` / `await c.recv()` / `await k.read(n)` /
-    /// `await k.write(s)` (`operand` is the call, maybe implicitly
+    /// `await k.write(s)` / `await sleep(ms)` (`operand` is the call, maybe implicitly
     /// unwrapped; `e` the await, type `result<U>`); `None` for any other
     /// operand:
     ///
     /// ```text
-    /// (err, x) = aria_chan_try_*(c[, v])
+    /// (err, x) = aria_chan_try_*(c[, v])           (or aria_conn_try_*, aria_try_sleep)
     /// TRY_TASK:      await task x (cancellation spreads to it)
     /// TRY_CANCELLED: the await's cancellation path (nothing happened)
+    /// TRY_WAIT:      suspend; resumed: (err, val) = aria_*_finish_*(x,
+    ///                task), TRY_CANCELLED → the cancellation path
     /// otherwise:     (err, val) = (err, value of bits x)      — no task
     /// ```
     ///
@@ -164,18 +164,20 @@ impl<'c, 'a> FnBuilder<'c, 'a> {
         let ExprKind::Call(TCallee::Builtin(b), args) = &call.kind else {
             return None;
         };
-        let name = match b {
-            Builtin::ChanSend => "aria_chan_try_send",
-            Builtin::ChanRecv => "aria_chan_try_recv",
-            Builtin::ConnRead => "aria_conn_try_read",
-            Builtin::ConnWrite => "aria_conn_try_write",
+        let (name, finish) = match b {
+            Builtin::ChanSend => ("aria_chan_try_send", "aria_chan_finish_send"),
+            Builtin::ChanRecv => ("aria_chan_try_recv", "aria_chan_finish_recv"),
+            Builtin::ConnRead => ("aria_conn_try_read", "aria_conn_finish_read"),
+            Builtin::ConnWrite => ("aria_conn_try_write", "aria_conn_finish_write"),
+            Builtin::Sleep => ("aria_try_sleep", "aria_finish_sleep"),
             _ => return None,
         };
-        let what = handle_name(&args[0].ty)?;
         let mark = self.mark();
         let refs: Vec<&'a Expr> = args.iter().collect();
         let vals = self.operands(&refs);
-        self.null_check(&vals[0].0, what, call.span);
+        if let Some(what) = handle_name(&args[0].ty) {
+            self.null_check(&vals[0].0, what, call.span);
+        }
         let ops = self.io_args(args, &vals);
         let r = self.rt(name, &[MTy::I64, MTy::I64], ops);
         self.drop_operands(&vals, mark);
@@ -192,6 +194,22 @@ impl<'c, 'a> FnBuilder<'c, 'a> {
         let cancel_now = self.branch_out(stop);
         self.at(cancel_now, |me| {
             me.propagate(Operand::Int(ERR_CANCELLED, MTy::I64))
+        });
+        // The awaiting task waits for the operation itself.
+        let waits = self.bin(BinOp::Eq, r[0].clone(), Operand::Int(TRY_WAIT, MTy::I64));
+        let wait = self.branch_out(waits);
+        self.at(wait, |me| {
+            let resumed = me.block();
+            me.terminate(Terminator::Await {
+                task: r[1].clone(),
+                err,
+                val,
+                next: resumed,
+                cancel: cancel_now,
+                finish: Some(finish),
+            });
+            me.switch_to(resumed);
+            me.goto(join);
         });
 
         // Done at once.
@@ -334,24 +352,38 @@ mod tests {
         assert_eq!(count("aria_chan_try_recv"), 1, "{names:?}");
         assert_eq!(count("aria_chan_send"), 1, "stored handle: {names:?}");
         assert_eq!(count("aria_chan_recv"), 1, "stored handle: {names:?}");
-        // Each try branches on both sentinels.
+        // Each try branches on the three sentinels.
         let sentinels = main
             .blocks
             .iter()
             .flat_map(|b| &b.stmts)
             .filter(|s| {
                 matches!(s, Stmt::Assign(_, Rvalue::Bin(BinOp::Eq, _, Operand::Int(v, MTy::I64)))
-                    if *v == super::TRY_TASK || *v == super::TRY_CANCELLED)
+                    if [super::TRY_TASK, super::TRY_CANCELLED, super::TRY_WAIT].contains(v))
             })
             .count();
-        assert_eq!(sentinels, 4);
-        // Four awaits remain: the two tries' task paths and the two handles.
-        let awaits = main
+        assert_eq!(sentinels, 6);
+        // Six awaits remain: the two tries' task paths, their waits in the
+        // awaiting task (ended by the finish calls), and the two handles.
+        let finishes: Vec<Option<&str>> = main
             .blocks
             .iter()
-            .filter(|b| matches!(b.term, Terminator::Await { .. }))
-            .count();
-        assert_eq!(awaits, 4);
+            .filter_map(|b| match b.term {
+                Terminator::Await { finish, .. } => Some(finish),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            finishes,
+            [
+                None,
+                Some("aria_chan_finish_send"),
+                None,
+                Some("aria_chan_finish_recv"),
+                None,
+                None
+            ]
+        );
     }
 
     #[test]
@@ -426,8 +458,9 @@ mod tests {
             .collect();
         assert_eq!(
             spreads,
-            [true, false],
-            "`await c.recv()` spreads, `await t` not"
+            [true, false, false],
+            "`await c.recv()` spreads to its task (its wait in the task \
+             itself has none to spread to), `await t` not"
         );
     }
 }

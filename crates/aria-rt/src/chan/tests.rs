@@ -11,7 +11,7 @@ use crate::object::header;
 use crate::sched::Runtime;
 use crate::string::{new_str, str_bytes};
 use crate::task::abi::{aria_task_cancel, aria_task_done};
-use crate::testutil::{aw, awu, block, spawn_here, Rng};
+use crate::testutil::{aw, awu, block, finish, spawn_here, Rng};
 
 const OK0: AriaResult = AriaResult::ok(0);
 
@@ -458,21 +458,25 @@ fn try_recv(ch: usize) -> AriaResult {
 }
 
 #[test]
-fn try_operations_complete_at_once_or_hand_back_the_task() {
+fn try_operations_complete_at_once_or_wait_in_the_awaiting_task() {
     let rt = Runtime::new(1);
     let r = block(&rt, async {
         let ch = chan(1, false);
         assert_eq!(try_send(ch, 5), OK0, "room: done without a task");
         let s = try_send(ch, 6);
-        assert_eq!(s.err, TRY_TASK, "full: the waiting send's task");
-        assert!(!done(s.val as usize));
+        assert_eq!(s.err, TRY_WAIT, "full: this task waits for the send");
+        // This task's own recv takes 5 and moves the waiting 6 into the
+        // buffer, which completes (wakes) the send.
         assert_eq!(try_recv(ch), AriaResult::ok(5));
-        assert_eq!(awu(s.val as usize).await, OK0, "moved into the buffer");
+        assert_eq!(finish(s.val, aria_chan_finish_send).await, OK0);
         assert_eq!(try_recv(ch), AriaResult::ok(6));
         let r = try_recv(ch);
-        assert_eq!(r.err, TRY_TASK, "empty: the waiting recv's task");
+        assert_eq!(r.err, TRY_WAIT, "empty: this task waits for the recv");
         assert_eq!(try_send(ch, 7), OK0, "handed to the waiting receiver");
-        assert_eq!(awu(r.val as usize).await, AriaResult::ok(7));
+        assert_eq!(
+            finish(r.val, aria_chan_finish_recv).await,
+            AriaResult::ok(7)
+        );
         close(ch);
         assert_eq!(try_send(ch, 8), AriaResult::err(ERR_CLOSED));
         assert_eq!(try_recv(ch), AriaResult::err(ERR_CLOSED));
@@ -487,6 +491,48 @@ fn try_operations_complete_at_once_or_hand_back_the_task() {
     assert!(done(s.val as usize));
     rel(s.val as usize);
     rel(ch);
+}
+
+/// A task `A` waiting in `try_recv(ch)` (`TRY_WAIT`), its finish's result
+/// as A's `{err, val}`.
+fn direct_receiver(ch: usize) -> usize {
+    spawn_here(async move {
+        let r = try_recv(ch);
+        assert_eq!(r.err, TRY_WAIT);
+        let f = finish(r.val, aria_chan_finish_recv).await;
+        (f.err, f.val)
+    })
+}
+
+#[test]
+fn a_cancelled_direct_recv_takes_nothing() {
+    let rt = Runtime::new(1);
+    let r = block(&rt, async {
+        let ch = chan(1, false);
+        // Cancelled while it waits: woken, it leaves the queue.
+        let a = direct_receiver(ch);
+        // A runs and waits.
+        awu(aria_yield_now() as usize).await;
+        // SAFETY: our handle of A.
+        unsafe { aria_task_cancel(a as *mut Task) };
+        assert_eq!(awu(a).await, AriaResult::err(TRY_CANCELLED));
+        assert_eq!(try_send(ch, 3), OK0);
+        // SAFETY: live channel.
+        let held = unsafe { buffered(ch as *mut u8) };
+        assert_eq!(held, 1, "buffered: no receiver");
+        assert_eq!(try_recv(ch), AriaResult::ok(3));
+        // Handed a value, then cancelled before it ran: the value goes back.
+        let b = direct_receiver(ch);
+        awu(aria_yield_now() as usize).await;
+        assert_eq!(try_send(ch, 9), OK0, "handed to B");
+        // SAFETY: our handle of B.
+        unsafe { aria_task_cancel(b as *mut Task) };
+        assert_eq!(awu(b).await, AriaResult::err(TRY_CANCELLED));
+        assert_eq!(try_recv(ch), AriaResult::ok(9), "given back");
+        rel(ch);
+        (0, 0)
+    });
+    assert_eq!(r, OK0);
 }
 
 #[test]

@@ -36,7 +36,7 @@ use std::sync::{Arc, Mutex};
 use mio::net::{TcpListener, TcpStream};
 
 use crate::asynclib::ready;
-use crate::chan::{at_once, try_gate, TRY_TASK};
+use crate::chan::{at_once, current_gate, try_gate, TRY_CANCELLED, TRY_TASK, TRY_WAIT};
 use crate::layout::*;
 use crate::object::{alloc_object, aria_release, aria_retain, free_object, PrivateDrop};
 use crate::sched::Shared;
@@ -52,6 +52,13 @@ pub const LISTEN_BACKLOG: i32 = 1024;
 
 /// Most bytes one `read` returns.
 pub const MAX_READ: usize = 64 * 1024;
+
+/// A read asks the kernel for at least this many bytes; what comes beyond
+/// the read's `n` waits in the source for the next reads. So a small read
+/// that empties the socket sees a short read — the socket drained, the
+/// next read waits for the readiness edge without a `WouldBlock` probe
+/// (`source`'s readiness cache) — where an exact-size read could not tell.
+const READ_AHEAD: usize = 4096;
 
 // ---- handles ----------------------------------------------------------------------------------
 
@@ -228,15 +235,30 @@ unsafe impl<O: IoOp> Send for OpTask<O> {}
 impl<O: IoOp> Native for OpTask<O> {
     const NAME: &'static CStr = O::NAME;
     unsafe fn resume(this: *mut Self, task: *mut Task) -> Option<(i64, i64)> {
-        // SAFETY: runner; the handle (and its source) is kept alive by the
+        // SAFETY: runner; `task` waits for the operation.
+        unsafe { OpTask::step(this, task, state(task).is_cancelled()) }
+    }
+}
+
+impl<O: IoOp> OpTask<O> {
+    /// The operation's turn after its waiter `task` was woken (by
+    /// readiness — it is the head —, a close, or a cancellation):
+    /// `Some((err, val))` when it is over (it left its queue), `None` when
+    /// the syscall would block again (rearmed; `task` waits again, unless
+    /// it was cancelled meanwhile: then it is over, `ERR_CANCELLED`).
+    ///
+    /// # Safety
+    /// `this` is live and queued, `task` is its waiter, running here.
+    unsafe fn step(this: *mut Self, task: *mut Task, cancelled: bool) -> Option<(i64, i64)> {
+        // SAFETY: the handle (and its source) is kept alive by the
         // operation's reference; the node is touched under the source lock.
         unsafe {
             let w = ptr::addr_of_mut!((*this).w);
             let h = (*this).h.0;
-            let src = source_of(h).clone();
-            let mut st = src.lock();
-            // Woken by readiness (we are the head), a close, or a cancellation.
-            if state(task).is_cancelled() {
+            // No `Arc` clone (a contended count): nothing here closes the
+            // socket, and the op's handle outlives the lock.
+            let mut st = source_of(h).lock();
+            if cancelled {
                 st.leave(O::DIR, w);
                 return Some((ERR_CANCELLED, 0));
             }
@@ -244,7 +266,13 @@ impl<O: IoOp> Native for OpTask<O> {
                 st.leave(O::DIR, w);
                 return Some((ERR_CLOSED, 0));
             }
-            match (*this).op.attempt(h, &mut st) {
+            let tried = if st.may_try(O::DIR) {
+                (*this).op.attempt(h, &mut st)
+            } else {
+                // Woken as the new head, no data since the last drain.
+                Attempt::WouldBlock
+            };
+            match tried {
                 Attempt::Done(err, val) => {
                     st.leave(O::DIR, w);
                     Some((err, val))
@@ -261,6 +289,60 @@ impl<O: IoOp> Native for OpTask<O> {
             }
         }
     }
+
+    /// Bytes of the block of an operation its awaiting task waits for.
+    const BLOCK: usize = crate::task::pool::round(std::mem::size_of::<Self>());
+}
+
+/// `aria_conn_finish_read(op, task)` / `aria_conn_finish_write(op, task)`:
+/// the turn of operation `op` (from a `TRY_WAIT` of [`start_try`]) after
+/// its waiter `task` was woken: `{TRY_WAIT, op}` when it must wait again,
+/// `{TRY_CANCELLED, 0}` when `task` must stop (the operation is over: a
+/// read consumed nothing, a write may have sent a prefix), else the
+/// operation's `{err, val}` (a read string owned). Frees `op` when over.
+///
+/// # Safety
+/// `op` came from a `TRY_WAIT` of `task`, which was woken since and runs
+/// here.
+unsafe fn finish<O: IoOp>(op: *mut u8, task: *mut Task) -> AriaResult {
+    // SAFETY: caller contract: the block holds a live `OpTask<O>` whose
+    // waiter is `task`.
+    unsafe {
+        let this = op.cast::<OpTask<O>>();
+        let stop = crate::chan::must_stop(task);
+        let Some((err, val)) = OpTask::step(this, task, stop) else {
+            return AriaResult {
+                err: TRY_WAIT,
+                val: op as i64,
+            };
+        };
+        ptr::drop_in_place(this);
+        crate::task::pool::free_block(op, OpTask::<O>::BLOCK);
+        if stop && err != 0 {
+            return AriaResult::err(TRY_CANCELLED);
+        }
+        AriaResult { err, val }
+    }
+}
+
+/// See [`finish`].
+///
+/// # Safety
+/// As [`finish`].
+#[no_mangle]
+pub unsafe extern "C" fn aria_conn_finish_read(op: *mut u8, task: *mut Task) -> AriaResult {
+    // SAFETY: caller contract.
+    unsafe { finish::<ReadOp>(op, task) }
+}
+
+/// See [`finish`].
+///
+/// # Safety
+/// As [`finish`].
+#[no_mangle]
+pub unsafe extern "C" fn aria_conn_finish_write(op: *mut u8, task: *mut Task) -> AriaResult {
+    // SAFETY: caller contract.
+    unsafe { finish::<WriteOp>(op, task) }
 }
 
 /// Starts operation `op` on the socket of handle `h`: done at once if its
@@ -270,57 +352,75 @@ impl<O: IoOp> Native for OpTask<O> {
 /// `h` is a live socket handle.
 unsafe fn start<O: IoOp>(h: *mut u8, op: O) -> *mut Task {
     // SAFETY: caller contract.
-    match unsafe { begin(h, op) } {
-        Ok((e, v)) => ready(e, v, O::MANAGED),
-        Err(t) => t,
+    match unsafe { begin(h, op, ptr::null_mut()) } {
+        Begun::Done(e, v) => ready(e, v, O::MANAGED),
+        Begun::Task(t) => t,
+        Begun::Direct(_) | Begun::Cancelled => unreachable!("no awaiting task was given"),
     }
 }
 
 /// `await` of operation `op` on handle `h` without a task when it can (see
 /// `aria_chan_try_send` and docs/RUNTIME_ABI.md, "Awaiting without a
-/// task"): `{err, val}` when done at once, `{TRY_TASK, task}` (a waiting
-/// task, or a complete one when out of budget or not in a task), or
-/// `{TRY_CANCELLED, 0}` with no syscall made when the awaiting task has a
-/// pending cancellation request.
+/// task"): `{err, val}` when done at once, `{TRY_WAIT, block}` when the
+/// awaiting task now waits for it (then `aria_conn_finish_*`), `{TRY_TASK,
+/// task}` when not in a task (a waiting task, or a complete one) or out of
+/// budget (a complete task), or `{TRY_CANCELLED, 0}` with no syscall made
+/// when the awaiting task has a pending cancellation request.
 ///
 /// # Safety
 /// `h` is a live socket handle; called by the running task at its `await`.
 unsafe fn start_try<O: IoOp>(h: *mut u8, op: O) -> AriaResult {
-    match try_gate() {
+    let cur = match current_gate() {
         Err(e) => return AriaResult::err(e),
-        Ok(false) => {
-            return AriaResult {
-                err: TRY_TASK,
-                // SAFETY: caller contract.
-                val: unsafe { start(h, op) } as i64,
-            };
-        }
-        Ok(true) => {}
+        Ok(cur) => cur,
+    };
+    if cur.is_null() {
+        return AriaResult {
+            err: TRY_TASK,
+            // SAFETY: caller contract.
+            val: unsafe { start(h, op) } as i64,
+        };
     }
     // SAFETY: caller contract.
-    match unsafe { begin(h, op) } {
-        Ok((e, v)) => at_once(e, v, O::MANAGED),
-        Err(t) => AriaResult {
-            err: TRY_TASK,
-            val: t as i64,
+    match unsafe { begin(h, op, cur) } {
+        Begun::Done(e, v) => at_once(e, v, O::MANAGED),
+        Begun::Direct(block) => AriaResult {
+            err: TRY_WAIT,
+            val: block as i64,
         },
+        Begun::Task(_) => unreachable!("the awaiting task waits"),
+        Begun::Cancelled => AriaResult::err(TRY_CANCELLED),
     }
 }
 
-/// The shared start of an operation: `Ok((err, val))` (`val` owned) when
-/// done at once, else its waiting task.
+/// How [`begin`] started an operation.
+enum Begun {
+    /// Done at once: `{err, val}` (`val` owned).
+    Done(i64, i64),
+    /// Waiting as this built-in task.
+    Task(*mut Task),
+    /// The awaiting task waits for it: the operation's block.
+    Direct(*mut u8),
+    /// Not started: the awaiting task is cancelled.
+    Cancelled,
+}
+
+/// The shared start of an operation: done at once, else waiting — as a
+/// new built-in task, or (`cur` not null) with running task `cur` as its
+/// waiter, the operation in a pool block.
 ///
 /// # Safety
-/// `h` is a live socket handle.
-unsafe fn begin<O: IoOp>(h: *mut u8, mut op: O) -> Result<(i64, i64), *mut Task> {
+/// `h` is a live socket handle; `cur` null or the task running here.
+unsafe fn begin<O: IoOp>(h: *mut u8, mut op: O, cur: *mut Task) -> Begun {
     // SAFETY: caller contract; the retained reference keeps `h` alive.
     let h = unsafe { Retained::new(h) };
-    // SAFETY: as above.
-    let src = unsafe { source_of(h.0) }.clone();
+    // SAFETY: as above; the lock is released before `h` is dropped (which
+    // may close the socket), so no `Arc` clone is needed.
+    let src: &Source = unsafe { source_of(h.0) };
     let mut st = src.lock();
     let early = if st.closed {
         Some((ERR_CLOSED, 0))
-    } else if st.idle(O::DIR) {
+    } else if st.idle(O::DIR) && st.may_try(O::DIR) {
         match op.attempt(h.0, &mut st) {
             Attempt::Done(e, v) => Some((e, v)),
             Attempt::WouldBlock => None,
@@ -328,23 +428,42 @@ unsafe fn begin<O: IoOp>(h: *mut u8, mut op: O) -> Result<(i64, i64), *mut Task>
     } else {
         None
     };
+    // SAFETY: `cur` runs here (it publishes its own wait).
+    if early.is_none() && !cur.is_null() && !unsafe { try_publish(cur, WAIT_NATIVE) } {
+        // Cancelled since the gate: nothing consumed (a read that would
+        // block read nothing).
+        drop(st);
+        drop((h, op));
+        return Begun::Cancelled;
+    }
     if let Some((e, v)) = early {
         drop(st);
         // Dropping `h` may release the last handle (which closes the socket).
         drop((h, op));
-        return Ok((e, v));
+        return Begun::Done(e, v);
     }
     let w = IoWaiter::new();
-    let t = new_task(OpTask { w, h, op }, false, O::MANAGED);
-    // SAFETY: the frame holds the op (stable address); the task waits
-    // (WAIT_NATIVE) before its node is queued, under the source lock.
+    let state = OpTask { w, h, op };
+    // SAFETY: the frame or block holds the op (stable address); its waiter
+    // waits (WAIT_NATIVE) before the node is queued, under the source lock.
     unsafe {
-        let w = ptr::addr_of_mut!((*frame(t).cast::<OpTask<O>>()).w);
-        (*w).owner = t;
-        start_waiting(src.shared, t);
+        let (this, begun) = if cur.is_null() {
+            let t = new_task(state, false, O::MANAGED);
+            start_waiting(src.shared, t);
+            (frame(t).cast::<OpTask<O>>(), Begun::Task(t))
+        } else {
+            let block = crate::task::pool::alloc_block(OpTask::<O>::BLOCK);
+            block.cast::<OpTask<O>>().write(state);
+            (block.cast::<OpTask<O>>(), Begun::Direct(block))
+        };
+        let w = ptr::addr_of_mut!((*this).w);
+        (*w).owner = match begun {
+            Begun::Task(t) => t,
+            _ => cur,
+        };
         st.enqueue(O::DIR, w);
+        begun
     }
-    Err(t)
 }
 
 // ---- accept -------------------------------------------------------------------------------------
@@ -370,7 +489,10 @@ impl IoOp for AcceptOp {
                         Err(e) => Attempt::Done(e, 0),
                     };
                 }
-                Err(e) if e.kind() == ErrorKind::WouldBlock => return Attempt::WouldBlock,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                    st.drained();
+                    return Attempt::WouldBlock;
+                }
                 // The peer gave up before we accepted: take the next one.
                 Err(e)
                     if matches!(
@@ -399,24 +521,54 @@ impl IoOp for ReadOp {
     const DIR: Dir = Dir::Read;
     const MANAGED: bool = true;
     fn attempt(&mut self, _h: *mut u8, st: &mut SourceState) -> Attempt {
+        let n = self.n;
+        if !st.ahead.is_empty() {
+            // Bytes read ahead come first, without a syscall.
+            let k = n.min(st.ahead.len());
+            let bytes: Vec<u8> = st.ahead.drain(..k).collect();
+            if st.ahead.is_empty() {
+                st.ahead = std::collections::VecDeque::new();
+            }
+            return Attempt::Done(0, new_str(&bytes) as i64);
+        }
         let Sock::Stream(s) = &st.sock else {
             return Attempt::Done(ERR_CLOSED, 0);
         };
-        let n = self.n;
-        READ_BUF.with(|b| {
+        let want = n.max(READ_AHEAD);
+        let got = READ_BUF.with(|b| {
             let mut buf = b.borrow_mut();
-            if buf.len() < n {
-                buf.resize(n, 0);
+            if buf.len() < want {
+                buf.resize(want, 0);
             }
             loop {
-                match (&*s).read(&mut buf[..n]) {
-                    Ok(k) => return Attempt::Done(0, new_str(&buf[..k]) as i64),
-                    Err(e) if e.kind() == ErrorKind::WouldBlock => return Attempt::WouldBlock,
+                match (&*s).read(&mut buf[..want]) {
+                    Ok(k) => {
+                        let mine = k.min(n);
+                        st.ahead.extend(&buf[mine..k]);
+                        return Ok((k, new_str(&buf[..mine]) as i64));
+                    }
                     Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                    Err(_) => return Attempt::Done(ERR_IO, 0),
+                    Err(e) => return Err(e),
                 }
             }
-        })
+        });
+        match got {
+            Ok((0, s)) => {
+                st.read_hit_end();
+                Attempt::Done(0, s)
+            }
+            Ok((k, s)) => {
+                if k < want {
+                    st.drained();
+                }
+                Attempt::Done(0, s)
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                st.drained();
+                Attempt::WouldBlock
+            }
+            Err(_) => Attempt::Done(ERR_IO, 0),
+        }
     }
 }
 

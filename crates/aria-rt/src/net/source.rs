@@ -21,8 +21,17 @@
 //!   fails was cancelled: its task leaves the queue itself. Whenever the
 //!   head leaves (done, failed, cancelled) the next head is woken to try
 //!   its syscall (the readiness it waits for may already be there).
-//! - `Shared::io_pending` counts linked nodes (deadlock detection): +1 at
-//!   [`SourceState::enqueue`], -1 when unlinked.
+//! - **Read readiness is cached** (Tokio's scheme for edge-triggered
+//!   polling): `read_ready` is set by every readable edge and cleared by a
+//!   read or accept that found the socket drained (`WouldBlock`, or a read
+//!   returning fewer bytes than asked: the kernel's queue was empty then).
+//!   Both happen under the lock, and data arriving after a drain produces a
+//!   later edge, so a clear flag means "no data since the last drain" and a
+//!   read may wait for the edge without a syscall ([`SourceState::may_try`]).
+//!   End of stream and errors give no further edge: `read_closed` (from the
+//!   event, or a read of 0 bytes) is sticky and makes reads always try.
+//! - `waiting` counts the linked nodes (deadlock detection asks it:
+//!   [`crate::sched::io::socket_waiters`]).
 //! - Close: every waiter is unlinked and its wait claimed (it then sees
 //!   `closed` and fails `ERR_CLOSED`); the socket is deregistered and
 //!   dropped (the descriptor closed). Every function that may close holds
@@ -93,6 +102,15 @@ pub struct SourceState {
     readers: Queue<IoWaiter>,
     writers: Queue<IoWaiter>,
     shared: &'static Shared,
+    /// Data may be waiting to be read (see the module's invariants).
+    read_ready: bool,
+    /// The read side hit end of stream or an error (sticky).
+    read_closed: bool,
+    /// Nodes in `readers` and `writers`.
+    waiting: usize,
+    /// Bytes read from the socket ahead of the reads asking for them
+    /// (see `ReadOp`): served first, in order. Empty: no allocation.
+    pub ahead: std::collections::VecDeque<u8>,
 }
 
 pub struct Source {
@@ -114,6 +132,10 @@ impl Source {
                 readers: Queue::new(),
                 writers: Queue::new(),
                 shared,
+                read_ready: true,
+                read_closed: false,
+                waiting: 0,
+                ahead: std::collections::VecDeque::new(),
             }),
             shared,
         });
@@ -147,11 +169,17 @@ impl Source {
 }
 
 impl Readiness for Source {
-    fn on_ready(&self, readable: bool, writable: bool) {
+    fn waiters(&self) -> usize {
+        self.lock().waiting
+    }
+
+    fn on_ready(&self, readable: bool, writable: bool, read_closed: bool) {
         let mut st = self.lock();
         if st.closed {
             return;
         }
+        st.read_ready |= readable;
+        st.read_closed |= read_closed;
         // SAFETY: lock held.
         unsafe {
             if readable {
@@ -192,6 +220,21 @@ impl SourceState {
         self.queue(dir).is_empty()
     }
 
+    /// May a syscall in `dir` find something (else wait for the edge)?
+    pub fn may_try(&self, dir: Dir) -> bool {
+        dir == Dir::Write || self.read_ready || self.read_closed || !self.ahead.is_empty()
+    }
+
+    /// A read or accept found the socket drained: wait for the next edge.
+    pub fn drained(&mut self) {
+        self.read_ready = false;
+    }
+
+    /// A read hit end of stream: reads always try from now on.
+    pub fn read_hit_end(&mut self) {
+        self.read_closed = true;
+    }
+
     /// Queues `w` (its task waits with `WAIT_NATIVE`) to wait for readiness.
     ///
     /// # Safety
@@ -202,9 +245,7 @@ impl SourceState {
             (*w).woken = false;
             self.queue(dir).push_back(w);
         }
-        self.shared
-            .io_pending
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.waiting += 1;
     }
 
     /// `w` leaves its queue (if still linked); a new head is woken.
@@ -212,18 +253,15 @@ impl SourceState {
     /// # Safety
     /// `w` is live and, if linked, in `dir`'s queue of this source.
     pub unsafe fn leave(&mut self, dir: Dir, w: *mut IoWaiter) {
-        let shared = self.shared;
         let q = self.queue(dir);
         let was_head = q.head() == w;
         // SAFETY: caller contract.
         unsafe {
             if q.remove(w) {
-                shared
-                    .io_pending
-                    .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
                 if was_head {
                     wake_head(q);
                 }
+                self.waiting -= 1;
             }
         }
     }
@@ -258,11 +296,9 @@ impl SourceState {
                         crate::sched::wake((*w).owner);
                     }
                 }
-                shared
-                    .io_pending
-                    .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
             }
         }
+        self.waiting = 0;
         let sock = std::mem::replace(&mut self.sock, Sock::Closed);
         if let Some(r) = shared.io.get() {
             match sock {

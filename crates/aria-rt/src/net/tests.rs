@@ -1,8 +1,6 @@
 //! TCP tests over loopback (127.0.0.1 only): tasks written as Rust futures
 //! drive the socket ABI the way generated code does.
 
-use std::sync::atomic::Ordering::*;
-
 use super::*;
 use crate::sched::Runtime;
 use crate::string::text;
@@ -192,7 +190,7 @@ fn echo_100_connections_100_messages() {
         (r.err, r.val)
     });
     assert_eq!(r, OK0);
-    assert_eq!(rt.shared().io_pending.load(SeqCst), 0);
+    assert_eq!(crate::sched::io::socket_waiters(rt.shared()), 0);
     rt.shutdown();
 }
 
@@ -222,7 +220,7 @@ fn accept_after_close_and_waiting_accepts_fail_closed() {
 
 /// `io_pending` of the runtime running the calling task.
 fn rt_pending() -> usize {
-    crate::sched::current().io_pending.load(SeqCst)
+    crate::sched::io::socket_waiters(crate::sched::current())
 }
 
 #[test]
@@ -456,7 +454,7 @@ fn cancelled_connect_and_dropped_handles_close_sockets() {
         (0, 0)
     });
     assert_eq!(r, OK0);
-    assert_eq!(rt.shared().io_pending.load(SeqCst), 0);
+    assert_eq!(crate::sched::io::socket_waiters(rt.shared()), 0);
     rt.shutdown();
 }
 
@@ -485,7 +483,7 @@ fn socket_waits_are_progress_channel_waits_are_not() {
         // A task waiting for a connection can.
         rt.spawn(acc);
         settle();
-        assert_eq!(rt.shared().io_pending.load(SeqCst), 1);
+        assert_eq!(crate::sched::io::socket_waiters(rt.shared()), 1);
         assert!(!deadlock::detect(rt.shared(), stuck));
         close_listener(l);
         assert_eq!(rt.block_on(acc), AriaResult::err(ERR_CLOSED));

@@ -54,7 +54,7 @@ pub fn quiescent(shared: &Shared) -> bool {
         && !shared.timers.is_firing()
         && !shared.timers.has_live()
         && shared.blocking.pending() == 0
-        && shared.io_pending.load(SeqCst) == 0
+        && super::io::socket_waiters(shared) == 0
         && shared.coreless.load(SeqCst) == 0
 }
 

@@ -24,12 +24,14 @@
 //! - A driver wake (the `mio::Waker`, edge-triggered) is never lost: a
 //!   non-blocking poll that consumes it posts it again, since the driver
 //!   may be about to block in the poll after waiting for its lock.
-//! - `Shared::io_pending` counts tasks waiting on sockets (maintained by
-//!   the sources, `crate::net`): while non-zero the runtime is not
-//!   quiescent and busy workers poll.
+//! - No counter is touched per operation (it would be one cache line
+//!   fought over by every worker): while any source is registered busy
+//!   workers poll, and the deadlock detector, which runs only when every
+//!   worker is parked, asks each source for its waiters
+//!   ([`socket_waiters`]).
 
 use std::io;
-use std::sync::atomic::{fence, Ordering::*};
+use std::sync::atomic::{fence, AtomicUsize, Ordering::*};
 use std::sync::{Arc, Mutex, TryLockError};
 use std::time::Duration;
 
@@ -41,8 +43,11 @@ use crate::layout::ERR_IO;
 /// Something registered with the reactor: told about readiness edges.
 pub trait Readiness: Send + Sync {
     /// The socket became readable (or hit end of stream / an error) and/or
-    /// writable (or the write side closed / an error).
-    fn on_ready(&self, readable: bool, writable: bool);
+    /// writable (or the write side closed / an error); `read_closed`: the
+    /// read side hit end of stream or an error (for good).
+    fn on_ready(&self, readable: bool, writable: bool, read_closed: bool);
+    /// Operations waiting on it now (deadlock detection, tests).
+    fn waiters(&self) -> usize;
 }
 
 const WAKER_TOKEN: usize = usize::MAX;
@@ -70,6 +75,8 @@ pub struct Reactor {
     registry: Registry,
     waker: Arc<Waker>,
     slab: Mutex<Slab>,
+    /// Targets in the slab.
+    registered: AtomicUsize,
 }
 
 impl Reactor {
@@ -85,6 +92,7 @@ impl Reactor {
             registry,
             waker,
             slab: Mutex::new(Slab::default()),
+            registered: AtomicUsize::new(0),
         })
     }
 
@@ -110,6 +118,7 @@ impl Reactor {
             };
             let e = &mut slab.entries[idx as usize];
             e.target = Some(target);
+            self.registered.fetch_add(1, SeqCst);
             ((e.generation as usize) << 32) | idx as usize
         };
         if let Err(err) = self.registry.register(source, Token(token), interest) {
@@ -139,10 +148,22 @@ impl Reactor {
             e.generation = e.generation.wrapping_add(1) % (u32::MAX - 1);
             let t = e.target.take();
             slab.free.push(idx as u32);
+            self.registered.fetch_sub(1, SeqCst);
             t
         };
         // Dropped outside the slab lock (it may free the source).
         drop(target);
+    }
+
+    /// Operations waiting on any registered source (asked outside the
+    /// slab lock: a source's lock comes before the slab's).
+    fn waiters(&self) -> usize {
+        let targets: Vec<Arc<dyn Readiness>> = lock(&self.slab)
+            .entries
+            .iter()
+            .filter_map(|e| e.target.clone())
+            .collect();
+        targets.iter().map(|t| t.waiters()).sum()
     }
 
     fn lookup(&self, token: usize) -> Option<Arc<dyn Readiness>> {
@@ -191,7 +212,7 @@ impl Reactor {
             let err = ev.is_error();
             let readable = ev.is_readable() || ev.is_read_closed() || err;
             let writable = ev.is_writable() || ev.is_write_closed() || err;
-            target.on_ready(readable, writable);
+            target.on_ready(readable, writable, ev.is_read_closed() || err);
             n += 1;
         }
         n
@@ -230,10 +251,24 @@ pub fn reactor(shared: &Shared) -> Result<&Reactor, i64> {
     shared.io.get().ok_or(ERR_IO)
 }
 
+/// Is any socket registered with `shared`'s reactor?
+pub fn sockets_registered(shared: &Shared) -> bool {
+    shared
+        .io
+        .get()
+        .is_some_and(|r| r.registered.load(Relaxed) > 0)
+}
+
+/// Operations waiting on sockets of `shared` now (takes every source's
+/// lock in turn: for the deadlock detector and tests).
+pub fn socket_waiters(shared: &Shared) -> usize {
+    shared.io.get().map_or(0, Reactor::waiters)
+}
+
 /// Maintenance on a busy worker: dispatch ready events without blocking
-/// while tasks wait on sockets.
+/// while sockets are registered.
 pub fn poll_if_pending(shared: &Shared) {
-    if shared.io_pending.load(Relaxed) == 0 {
+    if !sockets_registered(shared) {
         return;
     }
     if let Some(r) = shared.io.get() {

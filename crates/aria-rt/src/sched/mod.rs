@@ -84,8 +84,6 @@ pub struct Shared {
     /// Threads blocked in `.await()` with deadlock detection, woken when the
     /// last worker parks.
     pub watchers: Mutex<Vec<Thread>>,
-    /// I/O registrations that may still wake a task (the reactor's count).
-    pub io_pending: AtomicUsize,
     /// Threads that gave their core away in `.await()` and, the wait over,
     /// are still finishing their task without a core: running, so no
     /// deadlock (`deadlock::quiescent`).
@@ -129,7 +127,6 @@ impl Shared {
             closing: AtomicBool::new(false),
             detect_deadlock: AtomicBool::new(false),
             watchers: Mutex::new(Vec::new()),
-            io_pending: AtomicUsize::new(0),
             coreless: AtomicUsize::new(0),
             io: std::sync::OnceLock::new(),
             io_init: Mutex::new(()),

@@ -228,8 +228,11 @@ unsafe fn run_task(shared: &Shared, core: *mut Core, t: TaskRef) {
                 return;
             };
             if polls >= MAX_LIFO_POLLS {
+                // This worker runs it after what is queued (as Tokio does,
+                // no wake-up of a parked worker: two tasks waking each
+                // other would otherwise wake it about every third run,
+                // only for it to find nothing to steal).
                 (*core).queue.push_back(next);
-                shared.notify_parked_local();
                 return;
             }
             polls += 1;
@@ -307,7 +310,7 @@ unsafe fn transition_from_parked(shared: &Shared, core: *mut Core) -> bool {
         if has_work {
             (*core).is_searching = !shared.idle.unpark_worker_by_id(index);
             if !(*core).is_searching
-                && (!shared.timers.is_empty() || shared.io_pending.load(SeqCst) > 0)
+                && (!shared.timers.is_empty() || super::io::sockets_registered(shared))
             {
                 // We were the driver and now run tasks: hand the timers
                 // and the I/O poll to another sleeper.
