@@ -132,12 +132,11 @@ pub extern "C" fn aria_try_sleep(ms: i64) -> AriaResult {
     }
     let shared = crate::sched::current();
     let deadline = shared.timers.deadline_after_ms(ms);
-    // SAFETY: `cur` runs here; the entry's reference keeps it alive.
+    // SAFETY: `cur` runs here; the timer entry takes its own reference.
     unsafe {
         if !wait::try_publish(cur, WAIT_NATIVE) {
             return AriaResult::err(TRY_CANCELLED);
         }
-        retain(cur);
         if shared
             .timers
             .insert(deadline, crate::task::TaskRef::from_raw(cur))

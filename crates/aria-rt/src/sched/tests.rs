@@ -384,6 +384,75 @@ fn cancel_a_sleeping_task() {
     rt.shutdown();
 }
 
+/// A task doing `await sleep(ms)` the way generated code does without a
+/// task (`aria_try_sleep`, suspend, `aria_finish_sleep`): `(0, 1)`, or
+/// `ERR_CANCELLED` when told to stop.
+fn direct_sleeper(ms: i64) -> *mut Task {
+    let mut waiting = false;
+    fn_task(move |me| {
+        // SAFETY: the protocol of RUNTIME_ABI.md ("Awaiting without a task").
+        unsafe {
+            let r = if waiting {
+                crate::asynclib::aria_finish_sleep(std::ptr::null_mut(), me)
+            } else {
+                crate::asynclib::aria_try_sleep(ms)
+            };
+            match r.err {
+                crate::chan::TRY_WAIT => {
+                    waiting = true;
+                    None
+                }
+                crate::chan::TRY_CANCELLED => Some((ERR_CANCELLED, 0)),
+                _ => Some((0, 1)),
+            }
+        }
+    })
+}
+
+/// Waits (at most 2 s) until `t`'s count falls to `rc`.
+fn wait_for_rc(t: *mut Task, rc: i64) {
+    let t0 = Instant::now();
+    // SAFETY: the caller holds a reference.
+    while unsafe { (*t).rc.load(SeqCst) } != rc && t0.elapsed() < Duration::from_secs(2) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    // SAFETY: as above.
+    assert_eq!(unsafe { (*t).rc.load(SeqCst) }, rc);
+}
+
+#[test]
+fn a_task_sleeping_itself_is_held_only_by_its_timer_entry() {
+    let rt = Runtime::new(2);
+    let t = direct_sleeper(5);
+    let t0 = Instant::now();
+    // SAFETY: test holds the reference.
+    unsafe {
+        rt.spawn(t);
+        assert_eq!(rt.block_on(t), crate::AriaResult::ok(1));
+    }
+    assert!(t0.elapsed() >= Duration::from_millis(5));
+    // The fired entry gave its reference back: only ours is left.
+    wait_for_rc(t, 1);
+    // SAFETY: ours.
+    unsafe { release(t) };
+    // Cancelled while it sleeps: it stops at once; its entry, now stale,
+    // keeps a reference until its deadline, then gives it back.
+    let t = direct_sleeper(150);
+    let t0 = Instant::now();
+    // SAFETY: test holds the reference.
+    unsafe {
+        rt.spawn(t);
+        std::thread::sleep(Duration::from_millis(20));
+        aria_task_cancel(t);
+        assert_eq!(rt.block_on(t).err, ERR_CANCELLED);
+    }
+    assert!(t0.elapsed() < Duration::from_millis(150));
+    wait_for_rc(t, 1);
+    // SAFETY: ours.
+    unsafe { release(t) };
+    rt.shutdown();
+}
+
 #[test]
 fn cancelled_before_first_run_never_runs() {
     struct Guarded(Arc<AtomicUsize>, Arc<AtomicUsize>);

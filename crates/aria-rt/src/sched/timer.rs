@@ -1,9 +1,14 @@
-//! Timers: a binary heap of deadlines, driven by the workers — no timer
-//! thread. The worker that parks holding the *driver* token sleeps with the
+//! Timers: deadlines in one-millisecond buckets (an ordered map of
+//! buckets, each a vector in insertion order), driven by the workers — no
+//! timer thread. The worker that parks holding the *driver* token sleeps with the
 //! next deadline as its park timeout and fires what expired when it wakes;
 //! busy workers fire expired timers during maintenance (every ~61 ticks).
-//! So `sleep(1)` costs a heap entry, not a thread, and 100,000 sleepers cost
-//! 100,000 entries (O(log n) each).
+//! So `sleep(1)` costs an entry, not a thread. Deadlines are rounded up to
+//! the next millisecond (a sleep never ends early), so sleeps ending in the
+//! same millisecond share a bucket: 100,000 sleepers of 1–100 ms make 100
+//! buckets, an insert is a lookup among them plus a push, and firing takes
+//! whole buckets (a binary heap of 100,000 entries spent ~20% of the
+//! timers benchmark in `pop`).
 //!
 //! Invariants:
 //! - Each entry holds one reference to its task (released when it fires),
@@ -16,15 +21,14 @@
 //!   tasks: while it is non-zero the runtime is not quiescent.
 //! - Entries with equal deadlines fire in insertion order.
 //! - A *stale* entry (its task completed another way: a cancelled sleep, a
-//!   `with_timeout` whose task finished first) stays until it reaches the
-//!   top or a purge: `stale` is a hint counted by those tasks; when it
-//!   exceeds half the heap, the next insert rebuilds the heap without stale
-//!   entries (amortised O(1)), so memory stays proportional to live timers.
-//!   [`Timers::has_live`] drops stale entries from the top, so a runtime
-//!   whose only timers are stale is quiescent.
+//!   `with_timeout` whose task finished first) stays until it fires or a
+//!   purge: `stale` is a hint counted by those tasks; when it exceeds half
+//!   the entries, the next insert drops every stale entry (amortised O(1)),
+//!   so memory stays proportional to live timers. [`Timers::has_live`]
+//!   drops stale entries from the earliest bucket on, so a runtime whose
+//!   only timers are stale is quiescent.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::*};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -32,34 +36,27 @@ use std::time::{Duration, Instant};
 use crate::task::wait::{claim, WAIT_NATIVE};
 use crate::task::{release, retain, state, TaskRef};
 
-#[derive(PartialEq, Eq, PartialOrd, Ord)]
-struct Entry {
-    deadline: u64,
-    seq: u64,
-    task: TaskRefOrd,
+/// Nanoseconds per bucket: deadlines are rounded up to a whole millisecond.
+const BUCKET_NS: u64 = 1_000_000;
+
+/// The pending entries.
+#[derive(Default)]
+struct Pending {
+    /// Entry tasks by deadline (ns since the epoch, a multiple of
+    /// [`BUCKET_NS`]), each bucket in insertion order.
+    buckets: BTreeMap<u64, Vec<TaskRef>>,
+    /// Entries in all buckets.
+    len: usize,
 }
 
-/// A task pointer ordered by address (only to complete `Entry`'s order).
-#[derive(PartialEq, Eq)]
-struct TaskRefOrd(TaskRef);
-impl PartialOrd for TaskRefOrd {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
+impl Pending {
+    fn earliest(&self) -> u64 {
+        self.buckets.first_key_value().map_or(u64::MAX, |(&d, _)| d)
     }
-}
-impl Ord for TaskRefOrd {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (self.0.as_ptr() as usize).cmp(&(other.0.as_ptr() as usize))
-    }
-}
-
-struct Heap {
-    heap: BinaryHeap<Reverse<Entry>>,
-    seq: u64,
 }
 
 pub struct Timers {
-    heap: Mutex<Heap>,
+    pending: Mutex<Pending>,
     next: AtomicU64,
     stale: AtomicUsize,
     firing: AtomicUsize,
@@ -75,10 +72,7 @@ impl Default for Timers {
 impl Timers {
     pub fn new() -> Timers {
         Timers {
-            heap: Mutex::new(Heap {
-                heap: BinaryHeap::new(),
-                seq: 0,
-            }),
+            pending: Mutex::new(Pending::default()),
             next: AtomicU64::new(u64::MAX),
             stale: AtomicUsize::new(0),
             firing: AtomicUsize::new(0),
@@ -86,8 +80,8 @@ impl Timers {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Heap> {
-        self.heap.lock().unwrap_or_else(|e| e.into_inner())
+    fn lock(&self) -> std::sync::MutexGuard<'_, Pending> {
+        self.pending.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Nanoseconds since this runtime's epoch.
@@ -102,28 +96,24 @@ impl Timers {
     }
 
     /// Adds a timer waking `task`'s `WAIT_NATIVE` wait at `deadline`
-    /// (retains the task). True when it is now the earliest deadline (the
-    /// caller must make sure a driver will wake up in time).
+    /// (rounded up to its bucket; retains the task). True when it is now
+    /// the earliest deadline (the caller must make sure a driver will wake
+    /// up in time).
     ///
     /// # Safety
     /// `task` is live.
     pub unsafe fn insert(&self, deadline: u64, task: TaskRef) -> bool {
         // SAFETY: caller contract.
         unsafe { retain(task.as_ptr()) };
+        let deadline = deadline.div_ceil(BUCKET_NS).saturating_mul(BUCKET_NS);
         let mut h = self.lock();
-        h.seq += 1;
-        let seq = h.seq;
-        h.heap.push(Reverse(Entry {
-            deadline,
-            seq,
-            task: TaskRefOrd(task),
-        }));
+        h.buckets.entry(deadline).or_default().push(task);
+        h.len += 1;
         // The earliest deadline before this insert: a purge below recomputes
         // `next` (possibly as this very deadline), so compare against the
         // value the parked driver is sleeping towards.
         let earliest_before = self.next.load(Relaxed);
-        let len = h.heap.len();
-        if len >= 64 && self.stale.load(Relaxed) * 2 > len {
+        if h.len >= 64 && self.stale.load(Relaxed) * 2 > h.len {
             self.purge_locked(&mut h);
         }
         if deadline < earliest_before {
@@ -142,47 +132,57 @@ impl Timers {
         self.stale.fetch_add(1, Relaxed);
     }
 
-    /// Rebuilds the heap without entries of complete tasks.
-    fn purge_locked(&self, h: &mut Heap) {
-        let entries = std::mem::take(&mut h.heap).into_vec();
-        let mut keep = Vec::with_capacity(entries.len());
-        for Reverse(e) in entries {
-            // SAFETY: each entry holds a reference to its task.
-            unsafe {
-                if state(e.task.0.as_ptr()).is_complete() {
-                    release(e.task.0.as_ptr());
-                } else {
-                    keep.push(Reverse(e));
+    /// Drops the entries of complete tasks.
+    fn purge_locked(&self, h: &mut Pending) {
+        let mut len = 0;
+        h.buckets.retain(|_, tasks| {
+            tasks.retain(|t| {
+                // SAFETY: each entry holds a reference to its task.
+                unsafe {
+                    let done = state(t.as_ptr()).is_complete();
+                    if done {
+                        release(t.as_ptr());
+                    }
+                    !done
                 }
-            }
-        }
-        h.heap = BinaryHeap::from(keep);
+            });
+            len += tasks.len();
+            !tasks.is_empty()
+        });
+        h.len = len;
         self.stale.store(0, Relaxed);
-        let next = h.heap.peek().map_or(u64::MAX, |Reverse(e)| e.deadline);
-        self.next.store(next, SeqCst);
+        self.next.store(h.earliest(), SeqCst);
     }
 
     /// Is a timer of an incomplete task pending? Drops stale entries from
-    /// the top of the heap on the way.
+    /// the earliest bucket on the way.
     pub fn has_live(&self) -> bool {
         if self.is_empty() {
             return false;
         }
         let mut h = self.lock();
         let mut live = false;
-        while let Some(Reverse(e)) = h.heap.peek() {
-            let t = e.task.0.as_ptr();
-            // SAFETY: the entry holds a reference to its task.
-            if unsafe { !state(t).is_complete() } {
+        while let Some(mut first) = h.buckets.first_entry() {
+            let tasks = first.get_mut();
+            // SAFETY: each entry holds a reference to its task.
+            let at = tasks
+                .iter()
+                .position(|t| unsafe { !state(t.as_ptr()).is_complete() });
+            let dropped = at.unwrap_or(tasks.len());
+            for t in tasks.drain(..dropped) {
+                // SAFETY: the dropped entry's reference.
+                unsafe { release(t.as_ptr()) };
+            }
+            if tasks.is_empty() {
+                first.remove();
+            }
+            h.len -= dropped;
+            if at.is_some() {
                 live = true;
                 break;
             }
-            h.heap.pop();
-            // SAFETY: the popped entry's reference.
-            unsafe { release(t) };
         }
-        let next = h.heap.peek().map_or(u64::MAX, |Reverse(e)| e.deadline);
-        self.next.store(next, SeqCst);
+        self.next.store(h.earliest(), SeqCst);
         live
     }
 
@@ -192,7 +192,7 @@ impl Timers {
     }
 
     pub fn len(&self) -> usize {
-        self.lock().heap.len()
+        self.lock().len
     }
 
     pub fn is_firing(&self) -> bool {
@@ -225,15 +225,19 @@ impl Timers {
         let mut due = Vec::new();
         {
             let mut h = self.lock();
-            while let Some(Reverse(e)) = h.heap.peek() {
-                if e.deadline > now {
+            while let Some(first) = h.buckets.first_entry() {
+                if *first.key() > now {
                     break;
                 }
-                let Reverse(e) = h.heap.pop().expect("peeked");
-                due.push(e.task.0);
+                let tasks = first.remove();
+                h.len -= tasks.len();
+                if due.is_empty() {
+                    due = tasks;
+                } else {
+                    due.extend(tasks);
+                }
             }
-            let next = h.heap.peek().map_or(u64::MAX, |Reverse(e)| e.deadline);
-            self.next.store(next, SeqCst);
+            self.next.store(h.earliest(), SeqCst);
         }
         for t in &due {
             // SAFETY: the entry's reference keeps the task alive until the release.
