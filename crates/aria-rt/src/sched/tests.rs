@@ -371,7 +371,7 @@ fn cancel_a_sleeping_task() {
     // SAFETY: test holds the reference.
     unsafe {
         rt.spawn(t);
-        std::thread::sleep(Duration::from_millis(20));
+        wait_until_started(t);
         assert_eq!(aria_task_done(t), 0);
         aria_task_cancel(t);
         let r = rt.block_on(t);
@@ -409,6 +409,20 @@ fn direct_sleeper(ms: i64) -> *mut Task {
     })
 }
 
+/// Waits (at most 10 s: valgrind is slow) until `t` has run once, so a
+/// cancellation then finds it suspended rather than not yet started.
+fn wait_until_started(t: *mut Task) {
+    let t0 = Instant::now();
+    // SAFETY: the caller holds a reference.
+    let started = || unsafe { state(t).load() & crate::task::state::STARTED != 0 };
+    while !started() && t0.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert!(started(), "the task never ran");
+    // Let its first run reach its suspension.
+    std::thread::sleep(Duration::from_millis(10));
+}
+
 /// Waits (at most 2 s) until `t`'s count falls to `rc`.
 fn wait_for_rc(t: *mut Task, rc: i64) {
     let t0 = Instant::now();
@@ -442,7 +456,7 @@ fn a_task_sleeping_itself_is_held_only_by_its_timer_entry() {
     // SAFETY: test holds the reference.
     unsafe {
         rt.spawn(t);
-        std::thread::sleep(Duration::from_millis(20));
+        wait_until_started(t);
         aria_task_cancel(t);
         assert_eq!(rt.block_on(t).err, ERR_CANCELLED);
     }
