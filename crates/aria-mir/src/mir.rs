@@ -314,7 +314,7 @@ pub enum Terminator {
 
 /// `err` of the `aria_*_try_*` runtime calls behind `await c.recv()` and
 /// the like (docs/RUNTIME_ABI.md): `val` is the operation's built-in task
-/// (owned), to await as usual (`aria_rt::chan::TRY_TASK`).
+/// (owned), to await as usual (`aria_rt::direct::TRY_TASK`).
 pub const TRY_TASK: i64 = i64::MIN;
 /// `err` of `aria_*_try_*` (and of an operation's finish call): nothing
 /// happened, the awaiting task must stop at this await as cancelled.

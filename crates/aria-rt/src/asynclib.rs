@@ -35,7 +35,7 @@ use std::ffi::CStr;
 use std::sync::atomic::{AtomicUsize, Ordering::*};
 
 use crate::array::{new_array, parts, store};
-use crate::chan::{current_gate, must_stop, TRY_CANCELLED, TRY_TASK, TRY_WAIT};
+use crate::direct::{current_gate, must_stop, TRY_CANCELLED, TRY_TASK, TRY_WAIT};
 use crate::layout::{ERR_CANCELLED, ERR_INVALID, ERR_TIMEOUT};
 use crate::task::abi::yield_task;
 use crate::task::native::{complete_unspawned, new_task, start_waiting, Native};

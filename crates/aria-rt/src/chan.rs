@@ -59,6 +59,7 @@ use std::sync::atomic::AtomicI64;
 use std::sync::{Mutex, MutexGuard};
 
 use crate::asynclib::ready;
+use crate::direct::{at_once, current_gate, must_stop, TRY_CANCELLED, TRY_TASK, TRY_WAIT};
 use crate::layout::{ERR_CANCELLED, ERR_CLOSED, ERR_INVALID, KIND_CHAN};
 use crate::object::{alloc_object, aria_release, aria_retain, free_object, PrivateDrop};
 use crate::task::native::{new_task, start_waiting, Native};
@@ -433,21 +434,6 @@ pub extern "C" fn aria_chan_new(capacity: i64, elem_managed: i32) -> AriaResult 
     AriaResult::ok(new_chan(capacity as usize, elem_managed != 0) as i64)
 }
 
-/// `err` of [`aria_chan_try_send`] / [`aria_chan_try_recv`]: the operation
-/// did not complete here; `val` is its built-in task (owned), exactly what
-/// `aria_chan_send` / `aria_chan_recv` would have returned: await it.
-pub const TRY_TASK: i64 = i64::MIN;
-/// `err` of [`aria_chan_try_send`] / [`aria_chan_try_recv`]: the awaiting
-/// task has a pending cancellation request (or the runtime is closing for
-/// exit); the operation did not happen and the `await` must stop now, as
-/// when `aria_task_cancelled` returns 1 after it.
-pub const TRY_CANCELLED: i64 = i64::MIN + 1;
-/// `err` of the `aria_*_try_*` calls: the awaiting task now waits for the
-/// operation, `val` (its block): the task suspends, and when resumed calls
-/// the operation's `aria_*_finish_*(val, task)` for the `{err, val}` of the
-/// await (or `TRY_CANCELLED`).
-pub const TRY_WAIT: i64 = i64::MIN + 2;
-
 /// The part of `send` that completes at once: `Some(err)` — the value is
 /// taken by the first waiting receiver or buffered (retained when
 /// managed), or `ERR_CLOSED` — else `None` (nothing done: it must wait).
@@ -615,55 +601,6 @@ unsafe fn start_recv(ch: *mut u8, who: Waiting) -> Started {
 pub unsafe extern "C" fn aria_chan_recv(ch: *mut u8) -> *mut Task {
     // SAFETY: caller contract.
     unsafe { start_recv(ch, Waiting::NewTask).into_task(inner(ch).managed) }
-}
-
-/// Whether the `await` running in this thread's current task may complete
-/// an operation without a task: `Err(TRY_CANCELLED)` when it must stop
-/// ([`must_stop`]); `Ok(false)` when no task runs here (take the task path).
-pub(crate) fn try_gate() -> Result<bool, i64> {
-    current_gate().map(|t| !t.is_null())
-}
-
-/// [`try_gate`] giving the current task (null when none runs here).
-pub(crate) fn current_gate() -> Result<*mut Task, i64> {
-    let cur = crate::sched::context::current_task();
-    // SAFETY: the current task is live while it runs.
-    if !cur.is_null() && unsafe { must_stop(cur) } {
-        return Err(TRY_CANCELLED);
-    }
-    Ok(cur)
-}
-
-/// Must running task `t` stop at its await: a pending cancellation
-/// request, or its runtime closing for exit (what `aria_task_cancelled`
-/// honours after any await)?
-///
-/// # Safety
-/// `t` is live.
-pub(crate) unsafe fn must_stop(t: *mut Task) -> bool {
-    // SAFETY: caller contract; a task's runtime outlives it.
-    unsafe {
-        if state(t).is_cancelled() {
-            return true;
-        }
-        let shared = (*t).sched.get().read();
-        !shared.is_null() && (*shared).closing.load(std::sync::atomic::Ordering::Acquire)
-    }
-}
-
-/// `{err, 0}` of an operation completed at once by an `await` that takes
-/// one unit of cooperative budget for it, as `aria_task_await` does for a
-/// complete task; out of budget: `{TRY_TASK, a complete task}`, whose
-/// await then yields, exactly as on the task path.
-pub(crate) fn at_once(err: i64, val: i64, managed: bool) -> AriaResult {
-    if crate::sched::context::consume_budget() {
-        AriaResult { err, val }
-    } else {
-        AriaResult {
-            err: TRY_TASK,
-            val: ready(err, val, managed) as i64,
-        }
-    }
 }
 
 /// `await c.send(v)` without a task when it can: a send that completes at

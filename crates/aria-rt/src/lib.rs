@@ -22,6 +22,7 @@ pub mod asynclib;
 pub mod capi;
 pub mod chan;
 pub mod closure;
+pub mod direct;
 pub mod entry;
 pub mod format;
 pub mod fs;

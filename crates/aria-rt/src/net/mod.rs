@@ -36,7 +36,9 @@ use std::sync::{Arc, Mutex};
 use mio::net::{TcpListener, TcpStream};
 
 use crate::asynclib::ready;
-use crate::chan::{at_once, current_gate, try_gate, TRY_CANCELLED, TRY_TASK, TRY_WAIT};
+use crate::direct::{
+    at_once, current_gate, must_stop, try_gate, TRY_CANCELLED, TRY_TASK, TRY_WAIT,
+};
 use crate::layout::*;
 use crate::object::{alloc_object, aria_release, aria_retain, free_object, PrivateDrop};
 use crate::sched::Shared;
@@ -309,7 +311,7 @@ unsafe fn finish<O: IoOp>(op: *mut u8, task: *mut Task) -> AriaResult {
     // waiter is `task`.
     unsafe {
         let this = op.cast::<OpTask<O>>();
-        let stop = crate::chan::must_stop(task);
+        let stop = must_stop(task);
         let Some((err, val)) = OpTask::step(this, task, stop) else {
             return AriaResult {
                 err: TRY_WAIT,

@@ -401,11 +401,11 @@ fn direct_sleeper(ms: i64) -> *mut Task {
                 crate::asynclib::aria_try_sleep(ms)
             };
             match r.err {
-                crate::chan::TRY_WAIT => {
+                crate::direct::TRY_WAIT => {
                     waiting = true;
                     None
                 }
-                crate::chan::TRY_CANCELLED => Some((ERR_CANCELLED, 0)),
+                crate::direct::TRY_CANCELLED => Some((ERR_CANCELLED, 0)),
                 _ => Some((0, 1)),
             }
         }
