@@ -35,7 +35,7 @@ use std::ffi::CStr;
 use std::sync::atomic::{AtomicUsize, Ordering::*};
 
 use crate::array::{new_array, parts, store};
-use crate::direct::{current_gate, must_stop, TRY_CANCELLED, TRY_TASK, TRY_WAIT};
+use crate::direct::{must_stop, try_op, TRY_CANCELLED, TRY_TASK, TRY_WAIT};
 use crate::layout::{ERR_CANCELLED, ERR_INVALID, ERR_TIMEOUT};
 use crate::task::abi::yield_task;
 use crate::task::native::{complete_unspawned, new_task, start_waiting, Native};
@@ -120,14 +120,16 @@ pub extern "C" fn aria_sleep(ms: i64) -> *mut Task {
 /// fires: a cancelled task never waits again.
 #[no_mangle]
 pub extern "C" fn aria_try_sleep(ms: i64) -> AriaResult {
-    let cur = match current_gate() {
-        Err(e) => return AriaResult::err(e),
-        Ok(cur) => cur,
-    };
-    if cur.is_null() || ms <= 0 {
+    try_op(|cur| sleep_in(cur, ms), || aria_sleep(ms))
+}
+
+/// `aria_try_sleep` in running task `cur`, which waits itself unless
+/// `ms <= 0` (a yield: the yield task).
+fn sleep_in(cur: *mut Task, ms: i64) -> AriaResult {
+    if ms <= 0 {
         return AriaResult {
             err: TRY_TASK,
-            val: aria_sleep(ms) as i64,
+            val: aria_yield_now() as i64,
         };
     }
     let shared = crate::sched::current();

@@ -59,7 +59,7 @@ use std::sync::atomic::AtomicI64;
 use std::sync::{Mutex, MutexGuard};
 
 use crate::asynclib::ready;
-use crate::direct::{at_once, current_gate, must_stop, TRY_CANCELLED, TRY_TASK, TRY_WAIT};
+use crate::direct::{at_once, must_stop, try_op, TRY_CANCELLED, TRY_TASK, TRY_WAIT};
 use crate::layout::{ERR_CANCELLED, ERR_CLOSED, ERR_INVALID, KIND_CHAN};
 use crate::object::{alloc_object, aria_release, aria_retain, free_object, PrivateDrop};
 use crate::task::native::{new_task, start_waiting, Native};
@@ -618,15 +618,12 @@ pub unsafe extern "C" fn aria_chan_recv(ch: *mut u8) -> *mut Task {
 /// by the running task at its `await`.
 #[no_mangle]
 pub unsafe extern "C" fn aria_chan_try_send(ch: *mut u8, bits: i64) -> AriaResult {
-    match current_gate() {
-        Err(e) => AriaResult::err(e),
+    try_op(
         // SAFETY: caller contract.
-        Ok(cur) if !cur.is_null() => unsafe {
-            start_send(ch, bits, Waiting::Current(cur)).into_try(false)
-        },
+        |cur| unsafe { start_send(ch, bits, Waiting::Current(cur)).into_try(false) },
         // SAFETY: caller contract.
-        Ok(_) => unsafe { try_task(aria_chan_send(ch, bits)) },
-    }
+        || unsafe { aria_chan_send(ch, bits) },
+    )
 }
 
 /// `await c.recv()` without a task when it can: like
@@ -638,23 +635,12 @@ pub unsafe extern "C" fn aria_chan_try_send(ch: *mut u8, bits: i64) -> AriaResul
 /// `ch` is a live channel; called by the running task at its `await`.
 #[no_mangle]
 pub unsafe extern "C" fn aria_chan_try_recv(ch: *mut u8) -> AriaResult {
-    match current_gate() {
-        Err(e) => AriaResult::err(e),
+    try_op(
         // SAFETY: caller contract.
-        Ok(cur) if !cur.is_null() => unsafe {
-            start_recv(ch, Waiting::Current(cur)).into_try(inner(ch).managed)
-        },
+        |cur| unsafe { start_recv(ch, Waiting::Current(cur)).into_try(inner(ch).managed) },
         // SAFETY: caller contract.
-        Ok(_) => unsafe { try_task(aria_chan_recv(ch)) },
-    }
-}
-
-/// `{TRY_TASK, t}`: the awaiting code awaits built-in task `t` (owned).
-fn try_task(t: *mut Task) -> AriaResult {
-    AriaResult {
-        err: TRY_TASK,
-        val: t as i64,
-    }
+        || unsafe { aria_chan_recv(ch) },
+    )
 }
 
 /// `c.close()`: no more sends; buffered values stay receivable; waiting

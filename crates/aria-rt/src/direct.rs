@@ -33,21 +33,26 @@ pub const TRY_CANCELLED: i64 = i64::MIN + 1;
 /// await (or `TRY_CANCELLED`).
 pub const TRY_WAIT: i64 = i64::MIN + 2;
 
-/// Whether the `await` running in this thread's current task may complete
-/// an operation without a task: `Err(TRY_CANCELLED)` when it must stop
-/// ([`must_stop`]); `Ok(false)` when no task runs here (take the task path).
-pub(crate) fn try_gate() -> Result<bool, i64> {
-    current_gate().map(|t| !t.is_null())
-}
-
-/// [`try_gate`] giving the current task (null when none runs here).
-pub(crate) fn current_gate() -> Result<*mut Task, i64> {
+/// The shape every `aria_*_try_*` call shares: `{TRY_CANCELLED, 0}`, with
+/// nothing done, when the task running the `await` must stop
+/// ([`must_stop`]); `{TRY_TASK, plain()}` (the operation's built-in task)
+/// when no task runs on this thread; else `direct(current task)`.
+pub(crate) fn try_op(
+    direct: impl FnOnce(*mut Task) -> AriaResult,
+    plain: impl FnOnce() -> *mut Task,
+) -> AriaResult {
     let cur = crate::sched::context::current_task();
-    // SAFETY: the current task is live while it runs.
-    if !cur.is_null() && unsafe { must_stop(cur) } {
-        return Err(TRY_CANCELLED);
+    if cur.is_null() {
+        return AriaResult {
+            err: TRY_TASK,
+            val: plain() as i64,
+        };
     }
-    Ok(cur)
+    // SAFETY: the current task is live while it runs.
+    if unsafe { must_stop(cur) } {
+        return AriaResult::err(TRY_CANCELLED);
+    }
+    direct(cur)
 }
 
 /// Must running task `t` stop at its await: a pending cancellation

@@ -36,9 +36,7 @@ use std::sync::{Arc, Mutex};
 use mio::net::{TcpListener, TcpStream};
 
 use crate::asynclib::ready;
-use crate::direct::{
-    at_once, current_gate, must_stop, try_gate, TRY_CANCELLED, TRY_TASK, TRY_WAIT,
-};
+use crate::direct::{at_once, must_stop, try_op, TRY_CANCELLED, TRY_WAIT};
 use crate::layout::*;
 use crate::object::{alloc_object, aria_release, aria_retain, free_object, PrivateDrop};
 use crate::sched::Shared;
@@ -372,27 +370,23 @@ unsafe fn start<O: IoOp>(h: *mut u8, op: O) -> *mut Task {
 /// # Safety
 /// `h` is a live socket handle; called by the running task at its `await`.
 unsafe fn start_try<O: IoOp>(h: *mut u8, op: O) -> AriaResult {
-    let cur = match current_gate() {
-        Err(e) => return AriaResult::err(e),
-        Ok(cur) => cur,
-    };
-    if cur.is_null() {
-        return AriaResult {
-            err: TRY_TASK,
-            // SAFETY: caller contract.
-            val: unsafe { start(h, op) } as i64,
-        };
-    }
-    // SAFETY: caller contract.
-    match unsafe { begin(h, op, cur) } {
-        Begun::Done(e, v) => at_once(e, v, O::MANAGED),
-        Begun::Direct(block) => AriaResult {
-            err: TRY_WAIT,
-            val: block as i64,
+    // Exactly one of the two closures runs, so `op` moves once.
+    let op = std::cell::Cell::new(Some(op));
+    let take = || op.take().expect("one start");
+    try_op(
+        // SAFETY: caller contract.
+        |cur| match unsafe { begin(h, take(), cur) } {
+            Begun::Done(e, v) => at_once(e, v, O::MANAGED),
+            Begun::Direct(block) => AriaResult {
+                err: TRY_WAIT,
+                val: block as i64,
+            },
+            Begun::Task(_) => unreachable!("the awaiting task waits"),
+            Begun::Cancelled => AriaResult::err(TRY_CANCELLED),
         },
-        Begun::Task(_) => unreachable!("the awaiting task waits"),
-        Begun::Cancelled => AriaResult::err(TRY_CANCELLED),
-    }
+        // SAFETY: caller contract.
+        || unsafe { start(h, take()) },
+    )
 }
 
 /// How [`begin`] started an operation.
@@ -449,20 +443,17 @@ unsafe fn begin<O: IoOp>(h: *mut u8, mut op: O, cur: *mut Task) -> Begun {
     // SAFETY: the frame or block holds the op (stable address); its waiter
     // waits (WAIT_NATIVE) before the node is queued, under the source lock.
     unsafe {
-        let (this, begun) = if cur.is_null() {
+        let (this, owner, begun) = if cur.is_null() {
             let t = new_task(state, false, O::MANAGED);
             start_waiting(src.shared, t);
-            (frame(t).cast::<OpTask<O>>(), Begun::Task(t))
+            (frame(t).cast::<OpTask<O>>(), t, Begun::Task(t))
         } else {
             let block = crate::task::pool::alloc_block(OpTask::<O>::BLOCK);
             block.cast::<OpTask<O>>().write(state);
-            (block.cast::<OpTask<O>>(), Begun::Direct(block))
+            (block.cast::<OpTask<O>>(), cur, Begun::Direct(block))
         };
         let w = ptr::addr_of_mut!((*this).w);
-        (*w).owner = match begun {
-            Begun::Task(t) => t,
-            _ => cur,
-        };
+        (*w).owner = owner;
         st.enqueue(O::DIR, w);
         begun
     }
@@ -527,11 +518,12 @@ impl IoOp for ReadOp {
         if !st.ahead.is_empty() {
             // Bytes read ahead come first, without a syscall.
             let k = n.min(st.ahead.len());
-            let bytes: Vec<u8> = st.ahead.drain(..k).collect();
+            let s = new_str(&st.ahead.make_contiguous()[..k]);
+            st.ahead.drain(..k);
             if st.ahead.is_empty() {
                 st.ahead = std::collections::VecDeque::new();
             }
-            return Attempt::Done(0, new_str(&bytes) as i64);
+            return Attempt::Done(0, s as i64);
         }
         let Sock::Stream(s) = &st.sock else {
             return Attempt::Done(ERR_CLOSED, 0);
@@ -1013,14 +1005,10 @@ pub unsafe extern "C" fn aria_conn_write(c: *mut u8, s: *mut u8) -> *mut Task {
 #[no_mangle]
 pub unsafe extern "C" fn aria_conn_try_read(c: *mut u8, n: i64) -> AriaResult {
     if n <= 0 {
-        return match try_gate() {
-            Err(e) => AriaResult::err(e),
-            Ok(false) => AriaResult {
-                err: TRY_TASK,
-                val: ready(ERR_INVALID, 0, true) as i64,
-            },
-            Ok(true) => at_once(ERR_INVALID, 0, true),
-        };
+        return try_op(
+            |_| at_once(ERR_INVALID, 0, true),
+            || ready(ERR_INVALID, 0, true),
+        );
     }
     let n = (n as u64).min(MAX_READ as u64) as usize;
     // SAFETY: caller contract (`start_try` takes its own reference).

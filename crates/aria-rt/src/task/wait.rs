@@ -417,6 +417,20 @@ mod loom_tests {
 
     const T: usize = 0x1000;
 
+    /// A thread that counts in `wakes` the wake `take` claims from `wait`.
+    fn claimer(
+        wait: &Arc<WaitClaim>,
+        wakes: &Arc<AtomicUsize>,
+        take: fn(&WaitClaim) -> bool,
+    ) -> thread::JoinHandle<()> {
+        let (wait, wakes) = (wait.clone(), wakes.clone());
+        thread::spawn(move || {
+            if take(&wait) {
+                wakes.fetch_add(1, AcqRel);
+            }
+        })
+    }
+
     /// The claim handshake with the functions `register`, `cancel` and the
     /// completion use: whether the cancellation and the completion come
     /// before, during or after the waiter's publish, exactly one party owns
@@ -427,22 +441,8 @@ mod loom_tests {
         loom::model(|| {
             let wait = Arc::new(WaitClaim::new());
             let wakes = Arc::new(AtomicUsize::new(0));
-            let canceller = {
-                let (wait, wakes) = (wait.clone(), wakes.clone());
-                thread::spawn(move || {
-                    if wait.cancel_and_take() == T {
-                        wakes.fetch_add(1, AcqRel);
-                    }
-                })
-            };
-            let completer = {
-                let (wait, wakes) = (wait.clone(), wakes.clone());
-                thread::spawn(move || {
-                    if wait.claim(T) {
-                        wakes.fetch_add(1, AcqRel);
-                    }
-                })
-            };
+            let canceller = claimer(&wait, &wakes, |w| w.cancel_and_take() == T);
+            let completer = claimer(&wait, &wakes, |w| w.claim(T));
             let did_not_suspend = usize::from(!wait.try_publish(T));
             canceller.join().unwrap();
             completer.join().unwrap();
@@ -466,23 +466,9 @@ mod loom_tests {
         loom::model(|| {
             let wait = Arc::new(WaitClaim::new());
             let wakes = Arc::new(AtomicUsize::new(0));
-            let canceller = {
-                let (wait, wakes) = (wait.clone(), wakes.clone());
-                thread::spawn(move || {
-                    if wait.cancel_and_take() == T {
-                        wakes.fetch_add(1, AcqRel);
-                    }
-                })
-            };
+            let canceller = claimer(&wait, &wakes, |w| w.cancel_and_take() == T);
             wait.publish_even_if_cancelled(T);
-            let completer = {
-                let (wait, wakes) = (wait.clone(), wakes.clone());
-                thread::spawn(move || {
-                    if wait.claim(T) {
-                        wakes.fetch_add(1, AcqRel);
-                    }
-                })
-            };
+            let completer = claimer(&wait, &wakes, |w| w.claim(T));
             canceller.join().unwrap();
             completer.join().unwrap();
             assert_eq!(wakes.load(Acquire), 1, "exactly one owner of the wake");
