@@ -27,6 +27,14 @@
 //!   another ends up in the second worker's cache. That is harmless (blocks
 //!   are plain allocator blocks), and the caps bound what a thread that
 //!   only frees can hold.
+//! - The [`depot`] carries whole lists between threads: a thread whose
+//!   class is full hands its list of that class over (one lock per list,
+//!   not an allocator call per block) and a thread whose class is empty
+//!   takes one before asking the allocator. A spawner whose tasks finish on
+//!   other workers (fire-and-forget) thus reuses their memory, where it
+//!   would otherwise `malloc` fresh memory while the other workers `free`
+//!   into its arena, contending on the arena's lock. A list in the depot is
+//!   owned by the depot; the depot holds at most [`DEPOT_MAX_BYTES`].
 //!
 //! Under `cfg(loom)` there is no cache (loom models never create tasks).
 
@@ -44,6 +52,14 @@ const CLASSES: usize = MAX_CACHED_SIZE / GRAIN + 1;
 pub const MAX_PER_CLASS: u32 = 8192;
 /// Cached bytes per thread, all classes together.
 pub const MAX_BYTES: usize = 2 << 20;
+
+/// Fewest blocks in a list worth handing to the depot (a smaller overflow
+/// frees its block to the allocator: it comes from the byte cap of other
+/// classes, not from a stream of frees of this class).
+const MIN_HANDOVER: u32 = 64;
+/// Bytes held in the depot at most, all classes together; a list that does
+/// not fit is freed to the allocator.
+pub const DEPOT_MAX_BYTES: usize = 16 << 20;
 
 /// Bytes of the block of a task with a `frame`-byte frame.
 #[inline]
@@ -122,21 +138,34 @@ mod cache {
             self.bytes += size;
             true
         }
+
+        /// Takes the whole list of class `c`: `(head, count)`.
+        pub(super) fn take(&mut self, c: usize, size: usize) -> (*mut u8, u32) {
+            let head = std::mem::replace(&mut self.heads[c], ptr::null_mut());
+            let n = std::mem::take(&mut self.counts[c]);
+            self.bytes -= n as usize * size;
+            (head, n)
+        }
+
+        /// Makes list `head` of `n` blocks of class `c` this cache's list
+        /// of that class, which is empty. The byte cap may be exceeded by
+        /// it; pushes are refused until it is back under.
+        pub(super) fn adopt(&mut self, c: usize, size: usize, head: *mut u8, n: u32) {
+            debug_assert!(self.heads[c].is_null() && self.counts[c] == 0);
+            self.heads[c] = head;
+            self.counts[c] = n;
+            self.bytes += n as usize * size;
+        }
     }
 
     impl Drop for Cache {
         fn drop(&mut self) {
             for c in 1..CLASSES {
                 let size = c * GRAIN;
-                loop {
-                    let p = self.pop(c, size);
-                    if p.is_null() {
-                        break;
-                    }
-                    // SAFETY: cached blocks of class `c` were allocated with
-                    // this layout (module invariants).
-                    unsafe { dealloc(p, block_layout(size)) };
-                }
+                let (head, _) = self.take(c, size);
+                // SAFETY: cached blocks of class `c` were allocated with
+                // this layout (module invariants); the list is ours.
+                unsafe { free_list(head, size) };
             }
         }
     }
@@ -150,16 +179,120 @@ mod cache {
     }
 }
 
+/// The depot: lists of free blocks on their way from a thread's cache to
+/// another's (module invariants).
+#[cfg(not(loom))]
+mod depot {
+    use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
+    use std::sync::{Mutex, PoisonError};
+
+    use super::*;
+
+    /// A list of `count` blocks of size class `class`, linked through their
+    /// first words.
+    struct List {
+        class: usize,
+        head: *mut u8,
+        count: u32,
+    }
+
+    // SAFETY: a list in the depot is owned by the depot alone (plain
+    // memory, nothing else points to it).
+    unsafe impl Send for List {}
+
+    struct Depot {
+        lists: Vec<List>,
+        bytes: usize,
+    }
+
+    static DEPOT: Mutex<Depot> = Mutex::new(Depot {
+        lists: Vec::new(),
+        bytes: 0,
+    });
+
+    /// Lists of each class in the depot, read without the lock so that a
+    /// miss does not take it for nothing (a stale 0 only sends that one
+    /// allocation to the allocator).
+    static LISTS: [AtomicU32; CLASSES] = [const { AtomicU32::new(0) }; CLASSES];
+
+    /// Takes list `head` (`count` blocks of class `class`, `size` bytes
+    /// each); false, the list still the caller's, if the depot is full.
+    pub(super) fn give(class: usize, size: usize, head: *mut u8, count: u32) -> bool {
+        let bytes = count as usize * size;
+        let mut d = DEPOT.lock().unwrap_or_else(PoisonError::into_inner);
+        if d.bytes + bytes > DEPOT_MAX_BYTES {
+            return false;
+        }
+        d.bytes += bytes;
+        d.lists.push(List { class, head, count });
+        LISTS[class].fetch_add(1, Relaxed);
+        true
+    }
+
+    /// A list of class `class` (`(head, count)`), now the caller's.
+    pub(super) fn take(class: usize, size: usize) -> Option<(*mut u8, u32)> {
+        if LISTS[class].load(Relaxed) == 0 {
+            return None;
+        }
+        let mut d = DEPOT.lock().unwrap_or_else(PoisonError::into_inner);
+        let i = d.lists.iter().rposition(|l| l.class == class)?;
+        let l = d.lists.swap_remove(i);
+        d.bytes -= l.count as usize * size;
+        LISTS[class].fetch_sub(1, Relaxed);
+        Some((l.head, l.count))
+    }
+}
+
+/// Returns every block of list `head` (blocks of `size` bytes, linked
+/// through their first words) to the allocator.
+///
+/// # Safety
+/// The caller owns the list; its blocks came from the allocator with
+/// [`block_layout`]`(size)`.
+#[cfg(not(loom))]
+unsafe fn free_list(mut head: *mut u8, size: usize) {
+    while !head.is_null() {
+        // SAFETY: caller contract: a block of the list, its first word the link.
+        unsafe {
+            let next = head.cast::<*mut u8>().read();
+            dealloc(head, block_layout(size));
+            head = next;
+        }
+    }
+}
+
+/// A block of class `c` from this thread's cache, refilled from the depot
+/// when empty; null if neither has one (or the cache is gone).
+#[cfg(not(loom))]
+#[inline]
+fn cached_block(c: usize, size: usize) -> *mut u8 {
+    cache::CACHE
+        // SAFETY: this thread's cache, borrowed for the pop only (the depot
+        // never calls back into the pool).
+        .try_with(|l| unsafe {
+            let cache = &mut *l.0.get();
+            let p = cache.pop(c, size);
+            if !p.is_null() {
+                return p;
+            }
+            match depot::take(c, size) {
+                Some((head, n)) => {
+                    cache.adopt(c, size, head, n);
+                    cache.pop(c, size)
+                }
+                None => std::ptr::null_mut(),
+            }
+        })
+        .unwrap_or(std::ptr::null_mut())
+}
+
 /// A zeroed, 8-aligned block of `size` bytes (a multiple of 8: see
 /// [`round`]). Ends the process if memory is exhausted.
 #[inline]
 pub fn alloc_block(size: usize) -> *mut u8 {
     #[cfg(not(loom))]
     if let Some(c) = class_of(size) {
-        let p = cache::CACHE
-            // SAFETY: this thread's cache, borrowed for the pop only.
-            .try_with(|l| unsafe { (*l.0.get()).pop(c, size) })
-            .unwrap_or(std::ptr::null_mut());
+        let p = cached_block(c, size);
         if !p.is_null() {
             // SAFETY: a cached block has `size` bytes and is ours now.
             unsafe { p.write_bytes(0, size) };
@@ -182,8 +315,19 @@ pub fn alloc_block(size: usize) -> *mut u8 {
     p
 }
 
-/// Frees a block from [`alloc_block`]`(size)`: into this thread's cache,
-/// or to the allocator when the cache is full (or gone).
+/// What [`free_block`] did with a block in this thread's cache.
+#[cfg(not(loom))]
+enum Freed {
+    Kept,
+    /// The class was full: its list `(head, count)` leaves the cache for
+    /// the depot; the block was kept (`true`) in the emptied class, or not.
+    HandedOver((*mut u8, u32), bool),
+    NotKept,
+}
+
+/// Frees a block from [`alloc_block`]`(size)`: into this thread's cache
+/// (handing the class's list to the depot when it is full), or to the
+/// allocator when the cache cannot keep it (or is gone).
 ///
 /// # Safety
 /// `p` came from `alloc_block(size)` and is not used afterwards.
@@ -191,12 +335,32 @@ pub fn alloc_block(size: usize) -> *mut u8 {
 pub unsafe fn free_block(p: *mut u8, size: usize) {
     #[cfg(not(loom))]
     if let Some(c) = class_of(size) {
-        let kept = cache::CACHE
+        let freed = cache::CACHE
             // SAFETY: this thread's cache, borrowed for the push only.
-            .try_with(|l| unsafe { (*l.0.get()).push(c, size, p) })
-            .unwrap_or(false);
-        if kept {
-            return;
+            .try_with(|l| unsafe {
+                let cache = &mut *l.0.get();
+                if cache.push(c, size, p) {
+                    Freed::Kept
+                } else if cache.counts[c] >= MIN_HANDOVER {
+                    let list = cache.take(c, size);
+                    Freed::HandedOver(list, cache.push(c, size, p))
+                } else {
+                    Freed::NotKept
+                }
+            })
+            .unwrap_or(Freed::NotKept);
+        match freed {
+            Freed::Kept => return,
+            Freed::HandedOver((head, n), kept) => {
+                if !depot::give(c, size, head, n) {
+                    // SAFETY: the list left the cache and is ours.
+                    unsafe { free_list(head, size) };
+                }
+                if kept {
+                    return;
+                }
+            }
+            Freed::NotKept => {}
         }
     }
     // SAFETY: caller contract: allocated with this layout.
@@ -237,9 +401,11 @@ mod tests {
             let class = class_of(size).unwrap();
             assert!(c.counts[class] <= MAX_PER_CLASS);
             assert!(c.bytes <= MAX_BYTES);
-            assert!(
-                c.counts[class] == MAX_PER_CLASS || c.bytes + size > MAX_BYTES,
-                "filled up to a cap"
+            // The full list went to the depot; the rest was kept.
+            assert_eq!(
+                c.counts[class],
+                n - MAX_PER_CLASS,
+                "the excess is cached anew"
             );
         });
         // Big blocks are not cached.
@@ -257,5 +423,46 @@ mod tests {
         })
         .join()
         .unwrap();
+    }
+
+    #[test]
+    fn a_full_list_moves_to_another_thread_through_the_depot() {
+        // A class no other test uses (a frame of exactly 1 KiB), so that no
+        // other test thread takes the list from the depot meanwhile.
+        let size = MAX_CACHED_SIZE;
+        // Blocks a class holds when full (the count or the byte cap).
+        let full = (MAX_PER_CLASS as usize).min(MAX_BYTES / size);
+        let freed: Vec<usize> = std::thread::spawn(move || {
+            let n = full + 1;
+            let ps: Vec<_> = (0..n).map(|_| alloc_block(size)).collect();
+            for &p in &ps {
+                // SAFETY: from alloc_block(size); dirty it, then free it.
+                unsafe {
+                    p.write_bytes(0xCD, size);
+                    free_block(p, size);
+                }
+            }
+            ps.into_iter().map(|p| p as usize).collect()
+        })
+        .join()
+        .unwrap();
+        // This thread's cache has none of that class: the depot refills it
+        // with the other thread's list (its last block stayed there, and
+        // was freed when it exited).
+        let p = alloc_block(size);
+        assert!(freed[..full].contains(&(p as usize)));
+        // SAFETY: `p` has `size` bytes.
+        let bytes = unsafe { std::slice::from_raw_parts(p, size) };
+        assert!(
+            bytes.iter().all(|&x| x == 0),
+            "blocks from the depot are zeroed"
+        );
+        cache::CACHE.with(|l| {
+            // SAFETY: this thread's cache, not borrowed elsewhere.
+            let c = unsafe { &*l.0.get() };
+            assert_eq!(c.counts[class_of(size).unwrap()] as usize, full - 1);
+        });
+        // SAFETY: from alloc_block(size).
+        unsafe { free_block(p, size) };
     }
 }
