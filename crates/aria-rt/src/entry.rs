@@ -129,7 +129,7 @@ pub unsafe extern "C" fn aria_main(
 }
 
 /// Common start of `aria_main` and `aria_main_async`: `SIGPIPE` is
-/// ignored, the clock starts,
+/// ignored, stack overflows are reported, the clock starts,
 /// the program's file name is recorded for reports, and this thread becomes
 /// the main thread whose deadlocks are detected (LANGUAGE.md §7.10).
 ///
@@ -140,6 +140,9 @@ pub(crate) unsafe fn enter_program(file: *const c_char) {
     // A write to a broken connection fails (ERR_IO) instead of killing the
     // process (an `aria build` executable has no Rust `main` to do this).
     crate::net::ignore_sigpipe();
+    // A stack overflow is reported as under `aria run` (Rust's runtime
+    // already does it there; a built executable has no Rust `main`).
+    crate::stack_guard::install();
     if !file.is_null() {
         // SAFETY: caller contract.
         let f = unsafe { CStr::from_ptr(file) }

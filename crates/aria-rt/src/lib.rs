@@ -36,6 +36,7 @@ pub mod panic;
 pub mod parse;
 pub mod process;
 pub mod sched;
+pub mod stack_guard;
 pub mod string;
 pub mod structs;
 pub mod symbols;

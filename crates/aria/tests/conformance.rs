@@ -32,6 +32,8 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Default, Clone)]
 struct Spec {
     exit: i32,
+    /// `// expect-signal: N`: the process must die of signal N (no exit status).
+    signal: Option<i32>,
     stdout: Vec<u8>,
     stderr: Vec<String>,
     errors: Vec<String>,
@@ -127,6 +129,13 @@ fn parse_header(path: &Path, src: &str) -> Result<Spec, String> {
                 spec.exit = value
                     .parse()
                     .map_err(|_| format!("bad expect-exit value {value:?}"))?
+            }
+            "expect-signal" => {
+                spec.signal = Some(
+                    value
+                        .parse()
+                        .map_err(|_| format!("bad expect-signal value {value:?}"))?,
+                )
             }
             "expect-stderr" => spec.stderr.push(value.to_string()),
             "expect-error" => spec.errors.push(value.to_string()),
@@ -288,21 +297,29 @@ fn join_with_timeout(h: thread::JoinHandle<Vec<u8>>, limit: Duration) -> Vec<u8>
     h.join().unwrap_or_default()
 }
 
+/// The signal that killed the process, if one did.
+fn signal_of(s: &Option<ExitStatus>) -> Option<i32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        s.as_ref().and_then(|s| s.signal())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = s;
+        None
+    }
+}
+
 fn describe_status(s: &Option<ExitStatus>) -> String {
     match s {
         None => "none".into(),
         Some(s) => match s.code() {
             Some(c) => c.to_string(),
-            None => {
-                #[cfg(unix)]
-                {
-                    use std::os::unix::process::ExitStatusExt;
-                    if let Some(sig) = s.signal() {
-                        return format!("killed by signal {sig}");
-                    }
-                }
-                format!("{s}")
-            }
+            None => match signal_of(&Some(*s)) {
+                Some(sig) => format!("killed by signal {sig}"),
+                None => format!("{s}"),
+            },
         },
     }
 }
@@ -378,6 +395,13 @@ fn check(case: &Case, o: &Outcome, timeout: Duration) -> Option<String> {
     let stderr = String::from_utf8_lossy(&o.stderr);
     if o.timed_out {
         summary.push(format!("timed out after {}s (killed)", timeout.as_secs()));
+    } else if let Some(sig) = spec.signal {
+        if signal_of(&o.status) != Some(sig) {
+            summary.push(format!(
+                "expected to be killed by signal {sig}, got {}",
+                describe_status(&o.status)
+            ));
+        }
     } else {
         let code = o.status.as_ref().and_then(|s| s.code());
         if code != Some(spec.exit) {

@@ -149,7 +149,10 @@ impl Shared {
         let h = std::thread::Builder::new()
             .name(name)
             .stack_size(8 << 20)
-            .spawn(move || worker::run_worker(shared, core))
+            .spawn(move || {
+                let _alt_stack = crate::stack_guard::enter_thread(None);
+                worker::run_worker(shared, core)
+            })
             .unwrap_or_else(|e| {
                 crate::output::write_stderr(
                     format!("fatal: cannot start a worker thread: {e}").as_bytes(),
