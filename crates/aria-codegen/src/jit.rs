@@ -67,6 +67,10 @@ pub(crate) fn flag_builder(pic: bool) -> settings::Builder {
     set(&mut fb, "opt_level", "speed");
     set(&mut fb, "is_pic", if pic { "true" } else { "false" });
     set(&mut fb, "use_colocated_libcalls", "false");
+    // Functions start on 32-byte boundaries (Cranelift's preferred x64
+    // alignment; its minimum is 1, which let a function's speed depend on
+    // whatever the linker happened to place before it).
+    set(&mut fb, "log2_min_function_alignment", "5");
     // The translator checks every operand type itself; the verifier is a
     // second line of defence in debug builds.
     let verify = cfg!(debug_assertions) || std::env::var_os("ARIA_VERIFY_CLIF").is_some();

@@ -20,6 +20,7 @@
 //!   sockets send with `MSG_NOSIGNAL`, and the program entry ignores
 //!   `SIGPIPE` ([`ignore_sigpipe`]).
 
+pub mod local_pairs;
 pub mod source;
 
 #[cfg(test)]
@@ -475,10 +476,15 @@ impl IoOp for AcceptOp {
         let shared = unsafe { source_of(h) }.shared;
         loop {
             match l.accept() {
-                Ok((s, _)) => {
+                Ok((s, peer)) => {
                     let _ = s.set_nodelay(true);
                     return match Source::register(shared, Sock::Stream(s)) {
-                        Ok(src) => Attempt::Done(0, new_handle(KIND_CONN, src, 0) as i64),
+                        Ok(src) => {
+                            if local_pairs::accepted_from(peer) {
+                                src.lock().mark_local_peer();
+                            }
+                            Attempt::Done(0, new_handle(KIND_CONN, src, 0) as i64)
+                        }
                         Err(e) => Attempt::Done(e, 0),
                     };
                 }
@@ -588,7 +594,12 @@ impl IoOp for WriteOp {
         while self.off < bytes.len() {
             match (&*s).write(&bytes[self.off..]) {
                 Ok(0) => return Attempt::Done(ERR_IO, 0),
-                Ok(k) => self.off += k,
+                Ok(k) => {
+                    self.off += k;
+                    if st.local_peer() {
+                        crate::sched::io::note_sent_to_local_peer();
+                    }
+                }
                 Err(e) if e.kind() == ErrorKind::WouldBlock => return Attempt::WouldBlock,
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
                 Err(_) => return Attempt::Done(ERR_IO, 0),
@@ -640,10 +651,23 @@ fn connect_first(
         let a = addrs[*next];
         *next += 1;
         match TcpStream::connect(a) {
-            Ok(s) => match Source::register(shared, Sock::Stream(s)) {
-                Ok(src) => return Ok(src),
-                Err(e) => err = e,
-            },
+            Ok(s) => {
+                let local = s.local_addr().ok();
+                match Source::register(shared, Sock::Stream(s)) {
+                    Ok(src) => {
+                        if let Some(local) = local {
+                            let (entry, ours) = local_pairs::connecting(local, a);
+                            let mut st = src.lock();
+                            st.set_pair_entry(entry);
+                            if ours {
+                                st.mark_local_peer();
+                            }
+                        }
+                        return Ok(src);
+                    }
+                    Err(e) => err = e,
+                }
+            }
             Err(e) => err = connect_error(&e),
         }
     }
@@ -834,11 +858,15 @@ pub unsafe extern "C" fn aria_tcp_listen(host: *const u8, port: i64) -> AriaResu
                 unsafe {
                     libc::listen(std::os::fd::AsRawFd::as_raw_fd(&l), LISTEN_BACKLOG);
                 }
-                let bound = l
-                    .local_addr()
-                    .map_or(i64::from(port), |a| i64::from(a.port()));
+                let local = l.local_addr().ok();
+                let bound = local.map_or(i64::from(port), |a| i64::from(a.port()));
                 return match Source::register(crate::sched::current(), Sock::Listener(l)) {
-                    Ok(src) => AriaResult::ok(new_handle(KIND_LISTENER, src, bound) as i64),
+                    Ok(src) => {
+                        if let Some(a) = local {
+                            src.lock().set_pair_entry(local_pairs::listening(a));
+                        }
+                        AriaResult::ok(new_handle(KIND_LISTENER, src, bound) as i64)
+                    }
                     Err(e) => AriaResult::err(e),
                 };
             }

@@ -111,6 +111,11 @@ pub struct SourceState {
     /// Bytes read from the socket ahead of the reads asking for them
     /// (see `ReadOp`): served first, in order. Empty: no allocation.
     pub ahead: std::collections::VecDeque<u8>,
+    /// The other end of this connection is a socket of this process
+    /// ([`super::local_pairs`]).
+    local_peer: bool,
+    /// This socket's entry in [`super::local_pairs`], removed on close.
+    pair_entry: Option<super::local_pairs::Registered>,
 }
 
 pub struct Source {
@@ -136,6 +141,8 @@ impl Source {
                 read_closed: false,
                 waiting: 0,
                 ahead: std::collections::VecDeque::new(),
+                local_peer: false,
+                pair_entry: None,
             }),
             shared,
         });
@@ -275,6 +282,20 @@ impl SourceState {
         unsafe { (*w).woken = false };
     }
 
+    /// Records this socket's entry in [`super::local_pairs`].
+    pub fn set_pair_entry(&mut self, e: super::local_pairs::Registered) {
+        self.pair_entry = Some(e);
+    }
+
+    /// The peer of this connection is a socket of this process.
+    pub fn mark_local_peer(&mut self) {
+        self.local_peer = true;
+    }
+
+    pub fn local_peer(&self) -> bool {
+        self.local_peer
+    }
+
     /// Closes the socket: waiters are woken (they fail `ERR_CLOSED`), the
     /// socket deregistered and dropped. Idempotent.
     pub fn close(&mut self) {
@@ -282,6 +303,7 @@ impl SourceState {
             return;
         }
         self.closed = true;
+        self.pair_entry = None;
         let shared = self.shared;
         for dir in [Dir::Read, Dir::Write] {
             let q = self.queue(dir);

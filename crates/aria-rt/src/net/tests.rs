@@ -498,3 +498,56 @@ fn socket_waits_are_progress_channel_waits_are_not() {
     rel(ch);
     rt.shutdown();
 }
+
+/// Does connection `c`'s source know that its peer is in this process?
+fn has_local_peer(c: usize) -> bool {
+    // SAFETY: live connection.
+    unsafe { source_of(c as *mut u8) }.lock().local_peer()
+}
+
+#[test]
+fn both_ends_of_an_in_process_connection_know_it_and_no_other_does() {
+    // A listener that is not ours (a plain std socket, accepted by hand).
+    let foreign = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let foreign_port = i64::from(foreign.local_addr().unwrap().port());
+    let rt = Runtime::new(2);
+    let r = block(&rt, async move {
+        let l = listen("127.0.0.1", 0).val as usize;
+        let c = awu(connect("127.0.0.1", port(l))).await.val as usize;
+        let s = awu(accept(l)).await.val as usize;
+        assert!(has_local_peer(c), "the client end");
+        assert!(has_local_peer(s), "the server end");
+        // Bytes still flow both ways.
+        assert_eq!(awu(write(c, b"ping")).await, AriaResult::ok(4));
+        assert_eq!(read_exact(s, 4).await, Ok(b"ping".to_vec()));
+        assert_eq!(awu(write(s, b"pong")).await, AriaResult::ok(4));
+        assert_eq!(read_exact(c, 4).await, Ok(b"pong".to_vec()));
+        let out = awu(connect("127.0.0.1", foreign_port)).await.val as usize;
+        assert!(!has_local_peer(out), "a connection to a foreign listener");
+        for x in [c, s, out] {
+            close_conn(x);
+            rel(x);
+        }
+        close_listener(l);
+        rel(l);
+        (0, 0)
+    });
+    assert_eq!(r, OK0);
+    // A foreign client of our listener is not marked either.
+    let r = block(&rt, async {
+        let l = listen("127.0.0.1", 0).val as usize;
+        let p = port(l) as u16;
+        let client = std::thread::spawn(move || std::net::TcpStream::connect(("127.0.0.1", p)));
+        let s = awu(accept(l)).await.val as usize;
+        assert!(!has_local_peer(s), "accepted from a foreign client");
+        drop(client.join());
+        close_conn(s);
+        rel(s);
+        close_listener(l);
+        rel(l);
+        (0, 0)
+    });
+    assert_eq!(r, OK0);
+    drop(foreign);
+    rt.shutdown();
+}

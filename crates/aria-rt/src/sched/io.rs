@@ -265,6 +265,33 @@ pub fn socket_waiters(shared: &Shared) -> usize {
     shared.io.get().map_or(0, Reactor::waiters)
 }
 
+thread_local! {
+    /// This thread sent to a socket whose peer is in this process since it
+    /// last polled ([`poll_after_send`]).
+    static SENT_LOCAL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// A send succeeded on a socket whose peer is in this process
+/// (`net::local_pairs`).
+#[inline]
+pub fn note_sent_to_local_peer() {
+    SENT_LOCAL.with(|s| s.set(true));
+}
+
+/// After a run that sent to a socket whose peer is in this process:
+/// dispatch ready events now, on this worker. A send on loopback makes the
+/// peer readable before it returns, so the peer's task is woken here, on
+/// the sender's core, rather than by whichever worker polls next: both
+/// ends of the connection stay on one core, and the kernel's socket state
+/// with them (about half the CPU per message: PERFORMANCE.md, "What
+/// bounds echo"). Every poll a tick later lost that race in measurements,
+/// hence right after the run.
+pub fn poll_after_send(shared: &Shared) {
+    if SENT_LOCAL.with(|s| s.replace(false)) {
+        poll_if_pending(shared);
+    }
+}
+
 /// Maintenance on a busy worker: dispatch ready events without blocking
 /// while sockets are registered.
 pub fn poll_if_pending(shared: &Shared) {

@@ -2,7 +2,8 @@
 //!
 //! Each turn: maintenance every [`EVENT_INTERVAL`] ticks (fire expired
 //! timers; dispatch ready I/O without blocking while tasks wait on
-//! sockets), then a task from — in order — the global injector every
+//! sockets; also right after a run that sent to a socket whose peer is in
+//! this process, `io::poll_after_send`), then a task from — in order — the global injector every
 //! [`GLOBAL_INTERVAL`] ticks (fairness), the pinned inbox, the LIFO slot,
 //! the local deque, the injector; else steal (as a searcher: random victim
 //! order, batches of half); else park.
@@ -89,7 +90,10 @@ pub(crate) fn run_worker(shared: Arc<Shared>, core: Box<Core>) {
                 super::io::poll_if_pending(&shared);
             }
             match next_task(&shared, core).or_else(|| steal_work(&shared, core)) {
-                Some(t) => run_task(&shared, core, t),
+                Some(t) => {
+                    run_task(&shared, core, t);
+                    super::io::poll_after_send(&shared);
+                }
                 None => park(&shared, core),
             }
         }
