@@ -505,6 +505,16 @@ fn has_local_peer(c: usize) -> bool {
     unsafe { source_of(c as *mut u8) }.lock().local_peer()
 }
 
+/// The local address of connection `c`.
+fn local_addr(c: usize) -> std::net::SocketAddr {
+    // SAFETY: live connection.
+    let st = unsafe { source_of(c as *mut u8) }.lock();
+    match &st.sock {
+        Sock::Stream(s) => s.local_addr().unwrap(),
+        _ => panic!("not a stream"),
+    }
+}
+
 #[test]
 fn both_ends_of_an_in_process_connection_know_it_and_no_other_does() {
     // A listener that is not ours (a plain std socket, accepted by hand).
@@ -524,10 +534,16 @@ fn both_ends_of_an_in_process_connection_know_it_and_no_other_does() {
         assert_eq!(read_exact(c, 4).await, Ok(b"pong".to_vec()));
         let out = awu(connect("127.0.0.1", foreign_port)).await.val as usize;
         assert!(!has_local_peer(out), "a connection to a foreign listener");
+        let client_addr = local_addr(c);
+        assert!(local_pairs::accepted_from(client_addr));
         for x in [c, s, out] {
             close_conn(x);
             rel(x);
         }
+        assert!(
+            !local_pairs::accepted_from(client_addr),
+            "a closed socket leaves the registry"
+        );
         close_listener(l);
         rel(l);
         (0, 0)
