@@ -64,7 +64,7 @@ pub fn install() {
         }
     }
     INSTALLED.store(true, Release);
-    std::mem::forget(enter_thread(Some("main")));
+    std::mem::forget(enter(Some("main"), true));
 }
 
 /// The alternate signal stack of a thread that entered; dropping it (when
@@ -91,16 +91,23 @@ impl Drop for AltStack {
     }
 }
 
-/// Prepares the calling thread for overflow reports, if the handler is
-/// installed: records its guard range and `name` (else its Rust name) and
-/// gives it an alternate signal stack, which the caller keeps until the
-/// thread ends. `None` when there is no handler or a step failed (the
-/// thread then dies of the plain signal, as without this module).
-pub fn enter_thread(name: Option<&str>) -> Option<AltStack> {
+/// Prepares the calling thread, one the runtime started, for overflow
+/// reports if the handler is installed: records its guard range and its
+/// Rust name and gives it an alternate signal stack, which the caller
+/// keeps until the thread ends. `None` when there is no handler or a step
+/// failed (the thread then dies of the plain signal, as without this
+/// module).
+pub fn enter_thread() -> Option<AltStack> {
+    enter(None, false)
+}
+
+/// [`enter_thread`] for a thread named `name` (else its Rust name); `main`:
+/// the process's main thread, whose stack grows on demand.
+fn enter(name: Option<&str>, main: bool) -> Option<AltStack> {
     if !INSTALLED.load(Acquire) {
         return None;
     }
-    let guard = guard_range(name == Some("main"))?;
+    let guard = guard_range(main)?;
     let alt = alt_stack()?;
     let cur = std::thread::current();
     let name = name.or(cur.name()).unwrap_or("<unnamed>").as_bytes();

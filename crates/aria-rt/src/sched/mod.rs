@@ -150,7 +150,7 @@ impl Shared {
             .name(name)
             .stack_size(8 << 20)
             .spawn(move || {
-                let _alt_stack = crate::stack_guard::enter_thread(None);
+                let _alt_stack = crate::stack_guard::enter_thread();
                 worker::run_worker(shared, core)
             })
             .unwrap_or_else(|e| {

@@ -2,11 +2,12 @@
 //!
 //! Each turn: maintenance every [`EVENT_INTERVAL`] ticks (fire expired
 //! timers; dispatch ready I/O without blocking while tasks wait on
-//! sockets; also right after a run that sent to a socket whose peer is in
-//! this process, `io::poll_after_send`), then a task from — in order — the global injector every
+//! sockets), then a task from — in order — the global injector every
 //! [`GLOBAL_INTERVAL`] ticks (fairness), the pinned inbox, the LIFO slot,
 //! the local deque, the injector; else steal (as a searcher: random victim
-//! order, batches of half); else park.
+//! order, batches of half); else park. A run that sent to a socket whose
+//! peer is in this process is followed by an I/O poll at once
+//! (`io::poll_after_send`).
 //!
 //! Invariants:
 //! - The core is reached only through `context::core()` and dereferenced
